@@ -1,0 +1,3 @@
+from dmcert.cli import main
+
+raise SystemExit(main())

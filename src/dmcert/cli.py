@@ -1,0 +1,144 @@
+"""The `dmcert` command: `check`, `load` and `serve` (design.md, command-line contract).
+
+Each subcommand's implementation lives in its own module and is imported only when that
+subcommand runs, so `dmcert --help` stays fast. Every user error ends in one line on stderr
+and the documented exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from dmcert import __version__
+from dmcert.errors import EXIT_USAGE, DmcertError
+
+# subcommand -> "module:function" taking the parsed arguments and returning the exit code
+_COMMANDS: dict[str, str | None] = {
+    "serve": None,
+    "check": None,
+    "load": None,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dmcert",
+        description="Contract-conformance and load-test suite for the Datamingle "
+        "integrations API v1.",
+    )
+    parser.add_argument("--version", action="version", version=f"dmcert {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check(sub)
+    _add_load(sub)
+    _add_serve(sub)
+    return parser
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        metavar="URL",
+        help="deployment root, e.g. https://tenant.datamingle.ai; default: start the "
+        "reference target on a free loopback port",
+    )
+    parser.add_argument("--keys", metavar="FILE", help="target profile (TOML keys file)")
+    parser.add_argument(
+        "--reports",
+        metavar="DIR",
+        help="where to write the reports (default: reports/<UTC timestamp>/)",
+    )
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser("check", help="run the conformance suite against a target")
+    _add_target_options(check)
+    check.add_argument(
+        "--read-only", action="store_true", help="send no request that can change data"
+    )
+    check.add_argument("--strict", action="store_true", help="SHOULD requirements fail the run")
+    check.add_argument("--quick", action="store_true", help="small example budget (CI smoke run)")
+    check.add_argument("--seed", type=int, help="hypothesis seed, for a reproducible run")
+    check.add_argument(
+        "--max-examples", type=int, metavar="N", help="examples per schema-driven test"
+    )
+    check.add_argument(
+        "-k", dest="select", metavar="EXPR", help="only tests matching this pytest expression"
+    )
+
+
+def _add_load(sub: argparse._SubParsersAction) -> None:
+    load = sub.add_parser("load", help="headless Locust run of one load profile, with SLO gates")
+    load.add_argument("profile", nargs="?", help="bulk_inventory, list_walk, lookup or mixed")
+    _add_target_options(load)
+    load.add_argument("--users", type=int, default=8, help="concurrent users (closed model)")
+    load.add_argument("--spawn-rate", type=float, default=8.0, metavar="R", help="users/s")
+    load.add_argument("--rate", metavar="N/s", help="open model: fixed arrival rate")
+    load.add_argument("--duration", default="60s", help="run time, e.g. 30s, 5m")
+    load.add_argument("--max-requests", type=int, metavar="N", help="stop after N requests")
+    load.add_argument("--workers", type=int, default=0, metavar="N", help="local worker processes")
+    load.add_argument("--slo", metavar="FILE", help="SLO TOML (default: load/slo.toml)")
+    load.add_argument("--batch-size", type=int, default=500, help="rows per bulk POST (1-5000)")
+    load.add_argument("--keep-data", action="store_true", help="do not deactivate seeded data")
+    load.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="compare two summary.json files instead of running",
+    )
+    load.add_argument(
+        "--threshold", type=float, default=10.0, help="regression threshold in percent"
+    )
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="start the reference target")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8800)
+    serve.add_argument(
+        "--db", metavar="URL", help="database URL (default: fresh SQLite file in a temp dir)"
+    )
+    serve.add_argument("--keys-out", metavar="FILE", help="write a keys file with fresh keys")
+    serve.add_argument(
+        "--order-identifier",
+        default="external_order_id",
+        choices=("external_order_id", "order_number"),
+        help="field that /orders/{identifier}/ resolves",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=argparse.SUPPRESS,  # deliberately broken variants, for dmcert's own tests
+    )
+
+
+def _resolve(command: str) -> Callable[[argparse.Namespace], int] | None:
+    target = _COMMANDS.get(command)
+    if target is None:
+        return None
+    module_name, _, function_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    run = _resolve(args.command)
+    if run is None:
+        print(f"dmcert {args.command}: not implemented yet", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(args)
+    except DmcertError as exc:
+        print(f"dmcert {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"dmcert {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,179 @@
+"""The target profile (keys file): what the suite cannot discover about a deployment.
+
+TOML, as design.md describes: `[target]` holds facts such as the order identifier field,
+each `[keys.NAME]` one key with the scopes it was issued with. A key value may come from
+the environment (`key_env`) so secrets stay out of files. Key values never appear in the
+repr of these objects.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmcert import scopes as scope_grammar
+from dmcert.errors import UsageError
+
+ORDER_IDENTIFIERS = ("external_order_id", "order_number")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One API key and what it was issued with."""
+
+    name: str
+    value: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
+    expired: bool = False
+    revoked: bool = False
+
+    @property
+    def usable(self) -> bool:
+        """Whether the target should accept this key at all."""
+        return not (self.expired or self.revoked)
+
+    def allows(self, method: str, resource: str) -> bool:
+        """Whether the declared scopes let this key send `method` to `resource`."""
+        return self.usable and scope_grammar.allows(self.scopes, method, resource)
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """Everything the suite knows about a target beyond its URL."""
+
+    order_identifier: str = "external_order_id"
+    shipped_order: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
+    keys: dict[str, Key] = field(default_factory=dict)
+
+    def secrets(self) -> list[str]:
+        """Every secret string of the profile, for redaction."""
+        values = [key.value for key in self.keys.values()]
+        if self.admin_token:
+            values.append(self.admin_token)
+        return [value for value in values if value]
+
+    def usable_key_with(self, resource: str, action: str) -> Key | None:
+        """Some usable key granting `action` on `resource`, preferring the narrowest."""
+        candidates = [
+            key
+            for key in self.keys.values()
+            if key.usable and scope_grammar.grants(key.scopes, resource, action)
+        ]
+        return min(candidates, key=lambda key: len(key.scopes), default=None)
+
+    def full_key(self) -> Key | None:
+        """A usable key granting every action on every resource."""
+        for key in self.keys.values():
+            if key.usable and all(
+                scope_grammar.grants(key.scopes, resource, action)
+                for resource in scope_grammar.RESOURCES
+                for action in scope_grammar.ACTIONS
+            ):
+                return key
+        return None
+
+    def key_where(self, *, expired: bool = False, revoked: bool = False) -> Key | None:
+        """The first key declared expired (or revoked)."""
+        for key in self.keys.values():
+            if (expired and key.expired) or (revoked and key.revoked):
+                return key
+        return None
+
+
+def load_profile(path: Path | str) -> TargetProfile:
+    """Read and validate a keys file; every problem is a one-line UsageError."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"keys file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read keys file {path}: {exc.__class__.__name__}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"keys file {path} is not valid TOML: {exc}") from None
+    return parse_profile(data, source=str(path))
+
+
+def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
+    """Build a TargetProfile from parsed TOML."""
+    target = data.get("target", {})
+    if not isinstance(target, dict):
+        raise UsageError(f"{source}: [target] must be a table")
+    order_identifier = target.get("order_identifier", "external_order_id")
+    if order_identifier not in ORDER_IDENTIFIERS:
+        raise UsageError(
+            f"{source}: [target] order_identifier must be one of {', '.join(ORDER_IDENTIFIERS)}"
+        )
+    reference = data.get("reference", {})
+    keys_table = data.get("keys", {})
+    if not isinstance(keys_table, dict):
+        raise UsageError(f"{source}: [keys] must hold [keys.NAME] tables")
+    keys = {name: _parse_key(name, entry, source) for name, entry in keys_table.items()}
+    return TargetProfile(
+        order_identifier=order_identifier,
+        shipped_order=target.get("shipped_order"),
+        admin_token=reference.get("admin_token") if isinstance(reference, dict) else None,
+        keys=keys,
+    )
+
+
+def _parse_key(name: str, entry: object, source: str) -> Key:
+    where = f"{source}: [keys.{name}]"
+    if not isinstance(entry, dict):
+        raise UsageError(f"{where} must be a table")
+    if "key" in entry and "key_env" in entry:
+        raise UsageError(f"{where} sets both key and key_env; keep one")
+    if "key_env" in entry:
+        value = os.environ.get(str(entry["key_env"]), "")
+        if not value:
+            raise UsageError(f"{where}: environment variable {entry['key_env']} is not set")
+    elif isinstance(entry.get("key"), str) and entry["key"]:
+        value = entry["key"]
+    else:
+        raise UsageError(f"{where} needs key or key_env")
+    scopes = entry.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise UsageError(f"{where}: scopes must be a list of strings")
+    bad = [s for s in scopes if not scope_grammar.is_valid(s)]
+    if bad:
+        raise UsageError(f"{where}: not a documented scope: {bad[0]}")
+    return Key(
+        name=name,
+        value=value,
+        scopes=tuple(scopes),
+        expired=bool(entry.get("expired", False)),
+        revoked=bool(entry.get("revoked", False)),
+    )
+
+
+def dump_profile(profile: TargetProfile) -> str:
+    """The TOML text of a profile (used by `dmcert serve --keys-out`)."""
+    lines = ["[target]", f"order_identifier = {_toml_str(profile.order_identifier)}"]
+    if profile.shipped_order:
+        lines.append(f"shipped_order = {_toml_str(profile.shipped_order)}")
+    if profile.admin_token:
+        lines += ["", "[reference]", f"admin_token = {_toml_str(profile.admin_token)}"]
+    for key in profile.keys.values():
+        lines += ["", f"[keys.{key.name}]", f"key = {_toml_str(key.value)}"]
+        lines.append("scopes = [" + ", ".join(_toml_str(s) for s in key.scopes) + "]")
+        if key.expired:
+            lines.append("expired = true")
+        if key.revoked:
+            lines.append("revoked = true")
+    return "\n".join(lines) + "\n"
+
+
+def write_profile(profile: TargetProfile, path: Path | str) -> None:
+    """Write a keys file readable by its owner only: it holds secrets."""
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(dump_profile(profile))
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
