@@ -1,0 +1,78 @@
+"""Fixtures of the conformance suite: the run, its keys, an HTTP client, expectations, and
+the records a run creates (under its unique prefix, cleaned up at the end)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dmcert.client import ApiClient, Reply, path_of
+from dmcert.profile import Key, TargetProfile
+from dmcert.records import Records
+from dmcert.run import Run
+from dmcert.suite_plugin import RUN, expect_for
+from dmcert.verdicts import Expect, PreconditionFailed
+
+
+@pytest.fixture(scope="session")
+def run(pytestconfig: pytest.Config) -> Run:
+    return pytestconfig.stash[RUN]
+
+
+@pytest.fixture(scope="session")
+def profile(run: Run) -> TargetProfile:
+    return run.profile
+
+
+@pytest.fixture(scope="session")
+def full_key(profile: TargetProfile) -> Key:
+    key = profile.full_key()
+    if key is None:
+        pytest.skip("the target profile declares no usable key with integrations.* scope")
+    return key
+
+
+@pytest.fixture(scope="session")
+def api(run: Run, full_key: Key) -> Iterator[ApiClient]:
+    """Client whose default key is the full-access key."""
+    client = ApiClient(
+        root=run.target,
+        redactor=run.redactor,
+        default_key=full_key,
+        read_only=run.read_only,
+        on_reply=run.observe,
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def records(run: Run, api: ApiClient) -> Iterator[Records]:
+    """Factory for the run's own records; deactivates / cancels them all at the end."""
+    made = Records(api, run.prefix, run.profile.order_identifier)
+    yield made
+    run.residue.extend(made.cleanup())
+
+
+@pytest.fixture
+def expect(request: pytest.FixtureRequest) -> Expect:
+    return expect_for(request.node)
+
+
+def need_key(profile: TargetProfile, resource: str, action: str) -> Key:
+    """A usable key granting `action` on `resource`, or skip (not exercised)."""
+    key = profile.usable_key_with(resource, action)
+    if key is None:
+        pytest.skip(f"no key in the target profile grants integrations.{resource}.{action}")
+    return key
+
+
+def must(reply: Reply, status: int, what: str) -> Reply:
+    """A precondition: the step must answer `status`, else the check cannot be verified."""
+    if reply.status != status:
+        raise PreconditionFailed(f"{what}: {reply.exchange.summary()}")
+    return reply
+
+
+__all__ = ["must", "need_key", "path_of"]

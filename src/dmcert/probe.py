@@ -1,0 +1,46 @@
+"""Is the target up, and is it this API? Asked once before a run, so a wrong URL or a dead
+server ends in one clear line and exit 3 instead of hundreds of failed tests."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+
+from dmcert.errors import UnreachableError, UsageError
+
+BASE_PATH = "/api/integrations/v1"
+
+
+def normalise_target(url: str) -> str:
+    """The deployment root without a trailing slash; a UsageError if it is not one."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--target must be an http(s) URL such as https://tenant.example.com: {url!r}"
+        )
+    if parts.path.rstrip("/").endswith(BASE_PATH):
+        raise UsageError(f"--target is the deployment root, without {BASE_PATH}: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def probe(root: str, timeout: float = 10.0) -> None:
+    """Raise UnreachableError unless `root` answers an unauthenticated list call as the
+    documented API does: a JSON body with 401 or 403 (auth layer) or 200."""
+    url = f"{root}{BASE_PATH}/orders/"
+    try:
+        response = httpx.get(url, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        reason = str(exc) or exc.__class__.__name__
+        raise UnreachableError(f"target unreachable at {root}: {reason}") from None
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        raise UnreachableError(
+            f"target at {root} does not answer as the Datamingle integrations API: "
+            f"GET {BASE_PATH}/orders/ gave {response.status_code} {content_type or 'no content type'}"
+        )
+    if response.status_code not in (200, 401, 403):
+        raise UnreachableError(
+            f"target at {root} does not answer as the Datamingle integrations API: "
+            f"GET {BASE_PATH}/orders/ without a key gave {response.status_code}"
+        )

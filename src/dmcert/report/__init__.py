@@ -1,0 +1,50 @@
+"""Writing a conformance run's results: results.json, report.html, and the terminal summary.
+
+junit.xml is pytest's own (`--junitxml`), with each test's requirement ids as a property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from dmcert.report.coverage import coverage_table
+from dmcert.report.html import render_html
+from dmcert.run import Run
+from dmcert.verdicts import RequirementResult, TestOutcome, counts, run_verdict
+
+
+def results_document(
+    run: Run, results: Sequence[RequirementResult], outcomes: Iterable[TestOutcome]
+) -> dict:
+    """Everything the run found, JSON-ready and already redacted."""
+    return {
+        "run": run.metadata(),
+        "verdict": run_verdict(results),
+        "counts": counts(results),
+        "requirements": [result.to_dict() for result in results],
+        "tests": [
+            {
+                "test": o.test,
+                "requirements": list(o.requirements),
+                "outcome": o.outcome,
+                "reason": run.redactor.text(o.reason),
+            }
+            for o in outcomes
+        ],
+        "status_coverage": coverage_table(run.coverage),
+    }
+
+
+def write_reports(
+    run: Run, results: Sequence[RequirementResult], outcomes: Iterable[TestOutcome]
+) -> dict[str, Path]:
+    """Write results.json and report.html into the run's report directory."""
+    run.reports.mkdir(parents=True, exist_ok=True)
+    document = results_document(run, results, outcomes)
+    text = run.redactor.text(json.dumps(document, indent=2, ensure_ascii=False))
+    paths = {"json": run.reports / "results.json", "html": run.reports / "report.html"}
+    paths["json"].write_text(text + "\n", encoding="utf-8")
+    paths["html"].write_text(run.redactor.text(render_html(json.loads(text))), encoding="utf-8")
+    return paths

@@ -1,0 +1,76 @@
+"""The contract as data: spec/openapi.yaml's operations, their documented statuses, and the
+mapping from a concrete request path back to its operation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from dmcert.bundle import spec_path
+from dmcert.probe import BASE_PATH
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    path: str  # template relative to the base path, e.g. /orders/{identifier}/
+    operation_id: str
+    statuses: tuple[str, ...]
+    scope: str
+    source: Any
+
+    @property
+    def collection(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    with spec_path().open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def operations() -> tuple[Operation, ...]:
+    found = []
+    for full_path, item in load_spec()["paths"].items():
+        path = full_path.removeprefix(BASE_PATH)
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            found.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    operation_id=op.get("operationId", f"{method} {path}"),
+                    statuses=tuple(str(status) for status in op.get("responses", {})),
+                    scope=op.get("x-dm-scope", ""),
+                    source=op.get("x-dm-source", ""),
+                )
+            )
+    return tuple(found)
+
+
+def template_of(path: str) -> str:
+    """`/orders/ERP-1/` → `/orders/{identifier}/` (relative to the base path; query ignored)."""
+    path = path.split("?", 1)[0].removeprefix(BASE_PATH)
+    for op in operations():
+        if _pattern(op.path).fullmatch(path):
+            return op.path
+    return path
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))

@@ -1,0 +1,203 @@
+"""The pytest plugin behind the conformance suite (loaded by conformance/conftest.py).
+
+It owns the run: options, the target (started here when none is given), requirement
+markers, per-test expectations, and at the end one verdict per requirement written as
+results.json and report.html beside pytest's junit.xml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dmcert.errors import DmcertError
+from dmcert.probe import normalise_target, probe
+from dmcert.profile import load_profile
+from dmcert.report import write_reports
+from dmcert.requirements import load_requirements
+from dmcert.run import Run
+from dmcert.verdicts import Expect, Observation, PreconditionFailed, TestOutcome, aggregate
+
+RUN = pytest.StashKey[Run]()
+EXPECT = pytest.StashKey[Expect]()
+_OBSERVATIONS = pytest.StashKey[list[Observation]]()
+_OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
+_EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
+
+
+class ExpectationsFailed(AssertionError):
+    """Raised after a test body when one of its expect() checks did not hold."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dmcert", "dmcert conformance run")
+    group.addoption("--target", help="deployment root URL (default: embedded reference target)")
+    group.addoption("--keys", help="target profile (TOML keys file)")
+    group.addoption("--read-only", action="store_true", help="send no request that can write")
+    group.addoption("--strict", action="store_true", help="SHOULD requirements fail the run")
+    group.addoption("--quick", action="store_true", help="small example budgets")
+    group.addoption("--seed", type=int, help="seed for generated data")
+    group.addoption("--max-examples", type=int, help="examples per schema-driven test")
+    group.addoption("--reports", help="report directory (default reports/<UTC timestamp>/)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requirement(*ids): the catalogue requirements this test verifies"
+    )
+    config.addinivalue_line("markers", "writes: the test creates or changes data")
+    if config.option.help or config.option.collectonly:
+        return
+    try:
+        config.stash[RUN] = _start_run(config)
+    except DmcertError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_OBSERVATIONS] = []
+    config.stash[_OUTCOMES] = {}
+
+
+def _start_run(config: pytest.Config) -> Run:
+    opt = config.option
+    reports = Path(opt.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
+    common = dict(
+        reports=reports,
+        strict=opt.strict,
+        read_only=opt.read_only,
+        quick=opt.quick,
+        seed=seed,
+        max_examples=opt.max_examples,
+    )
+    if opt.target:
+        if not opt.keys:
+            raise DmcertError("--target needs --keys FILE (the target profile)")
+        target = normalise_target(opt.target)
+        profile = load_profile(opt.keys)
+        probe(target)
+        return Run(target=target, profile=profile, embedded=False, **common)
+    from dmcert.reference.server import RunningTarget
+
+    stack = contextlib.ExitStack()
+    config.stash[_EMBEDDED] = stack
+    running = stack.enter_context(RunningTarget())
+    return Run(target=running.url, profile=running.profile, embedded=True, **common)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = config.stash.get(_EMBEDDED, None)
+    if stack is not None:
+        stack.close()
+
+
+def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for marker in item.iter_markers("requirement"):
+        ids.extend(marker.args)
+    return tuple(dict.fromkeys(ids))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(RUN, None)
+    for item in items:
+        ids = requirement_ids(item)
+        if ids:
+            item.user_properties.append(("requirements", " ".join(ids)))
+        if run and run.read_only and item.get_closest_marker("writes"):
+            item.add_marker(pytest.mark.skip(reason="writes data; skipped in a --read-only run"))
+
+
+def expect_for(item: pytest.Item) -> Expect:
+    """The item's Expect, created on first use (fixtures and the test share it)."""
+    if EXPECT not in item.stash:
+        item.stash[EXPECT] = Expect(item.nodeid, requirement_ids(item))
+    return item.stash[EXPECT]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    expect = item.stash.get(EXPECT, None)
+    if expect is None:
+        return result
+    failures = expect.failures()
+    strict = item.config.stash[RUN].strict
+    levels = load_requirements()
+    blocking = [f for f in failures if strict or levels[f.requirement].level == "MUST"]
+    for failure in failures:
+        if failure not in blocking:
+            warnings.warn(f"{failure.requirement} (SHOULD): {failure.message}", stacklevel=1)
+    if blocking:
+        raise ExpectationsFailed("\n".join(f"{f.requirement}: {f.message}" for f in blocking))
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if RUN not in item.config.stash:
+        return report
+    outcomes = item.config.stash[_OUTCOMES]
+    ids = requirement_ids(item)
+    outcome = _classify(report, call)
+    if outcome is not None:
+        previous = outcomes.get(item.nodeid)
+        if previous is None or previous.outcome in ("passed", "checked"):
+            reason = _reason(report, call)
+            outcomes[item.nodeid] = TestOutcome(item.nodeid, ids, outcome, reason)
+    if report.when == "teardown" and EXPECT in item.stash:
+        item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
+    return report
+
+
+def _classify(report: pytest.TestReport, call: pytest.CallInfo) -> str | None:
+    if report.skipped:
+        return "skipped"
+    if report.passed:
+        return "passed" if report.when == "call" else None
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(ExpectationsFailed):
+        return "checked"
+    if report.when != "call" or (excinfo is not None and excinfo.errisinstance(PreconditionFailed)):
+        return "error"
+    return "failed"
+
+
+def _reason(report: pytest.TestReport, call: pytest.CallInfo) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if call.excinfo is not None:
+        return call.excinfo.exconly().splitlines()[0][:300]
+    return ""
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
+    results = aggregate(
+        list(load_requirements().values()),
+        config.stash[_OBSERVATIONS],
+        list(config.stash[_OUTCOMES].values()),
+        strict=run.strict,
+    )
+    paths = write_reports(run, results, config.stash[_OUTCOMES].values())
+    config.stash[_RESULTS] = (results, paths)
+
+
+_RESULTS = pytest.StashKey[tuple]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    stored = config.stash.get(_RESULTS, None)
+    if stored is None:
+        return
+    from dmcert.report.terminal import print_summary
+
+    results, paths = stored
+    print_summary(results, paths, config.stash[RUN], file=terminalreporter._tw)

@@ -1,0 +1,161 @@
+"""From what the tests observed to one verdict per requirement.
+
+A test names the requirements it verifies (`@pytest.mark.requirement(...)`) and records
+each rule it checks with `expect(requirement_id, condition, message, *replies)`, so a
+failure is attributed to exactly the rule that broke, with the exchanges as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dmcert.client import Reply
+from dmcert.exchange import Exchange
+from dmcert.requirements import Requirement
+
+PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
+MAX_EVIDENCE = 3
+
+
+class PreconditionFailed(Exception):
+    """The target could not be brought into the state a check needs (e.g. a create failed).
+    The check's requirements get the verdict `error`: not verified, and the run fails."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One checked rule in one test: held or not, why, and the exchanges that show it."""
+
+    requirement: str
+    passed: bool
+    message: str
+    test: str
+    evidence: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """How a test ended: passed, failed, error (could not run its checks) or skipped."""
+
+    test: str
+    requirements: tuple[str, ...]
+    outcome: str
+    reason: str = ""
+
+
+class Expect:
+    """Soft assertions of one test, each attributed to a requirement the test declares."""
+
+    def __init__(self, test: str, declared: Iterable[str]) -> None:
+        self.test = test
+        self.declared = frozenset(declared)
+        self.observations: list[Observation] = []
+
+    def __call__(
+        self, requirement: str, condition: bool, message: str, *evidence: Reply | Exchange
+    ) -> bool:
+        if requirement not in self.declared:
+            raise ValueError(f"{self.test} checks {requirement} but does not declare it")
+        exchanges = tuple(_exchange_of(item).to_dict() for item in evidence[-MAX_EVIDENCE:])
+        self.observations.append(
+            Observation(requirement, bool(condition), message, self.test, exchanges)
+        )
+        return bool(condition)
+
+    def failures(self) -> list[Observation]:
+        return [obs for obs in self.observations if not obs.passed]
+
+
+def _exchange_of(item: Reply | Exchange) -> Exchange:
+    return item.exchange if isinstance(item, Reply) else item
+
+
+@dataclass
+class RequirementResult:
+    requirement: Requirement
+    verdict: str
+    tests: list[str] = field(default_factory=list)
+    failures: list[Observation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checks: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        req = self.requirement
+        return {
+            "id": req.id,
+            "level": req.level,
+            "source": req.source,
+            "text": req.text,
+            "verdict": self.verdict,
+            "tests": self.tests,
+            "checks": self.checks,
+            "notes": self.notes,
+            "evidence": [
+                {"test": obs.test, "message": obs.message, "exchanges": list(obs.evidence)}
+                for obs in self.failures
+            ],
+        }
+
+
+def aggregate(
+    requirements: Sequence[Requirement],
+    observations: Sequence[Observation],
+    outcomes: Sequence[TestOutcome],
+    *,
+    strict: bool,
+) -> list[RequirementResult]:
+    """One result per catalogue requirement, in catalogue order."""
+    results = {req.id: RequirementResult(req, NOT_EXERCISED) for req in requirements}
+    for outcome in outcomes:
+        for req_id in outcome.requirements:
+            if req_id in results:
+                results[req_id].tests.append(outcome.test)
+    for obs in observations:
+        result = results.get(obs.requirement)
+        if result is None:
+            continue
+        result.checks += 1
+        if not obs.passed:
+            result.failures.append(obs)
+    for result in results.values():
+        related = [o for o in outcomes if result.requirement.id in o.requirements]
+        result.verdict = _verdict(result, related, strict)
+        if result.verdict == NOT_EXERCISED:
+            result.notes = _not_exercised_notes(result.requirement, related)
+        elif result.verdict == ERROR:
+            result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
+    return list(results.values())
+
+
+def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool) -> str:
+    if result.failures:
+        return FAIL if result.requirement.level == "MUST" or strict else WARN
+    if any(o.outcome == "error" for o in related):
+        return ERROR
+    if any(o.outcome == "failed" for o in related):
+        # A declaring test failed outside any expect(): attribute it to all it declares.
+        return FAIL if result.requirement.level == "MUST" or strict else WARN
+    if result.checks:
+        return PASS
+    return NOT_EXERCISED
+
+
+def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:
+    if not requirement.testable:
+        return ["not testable through the API (by design)"]
+    reasons = sorted({o.reason for o in related if o.outcome == "skipped" and o.reason})
+    return reasons or ["no test exercised it in this run"]
+
+
+def run_verdict(results: Sequence[RequirementResult]) -> str:
+    """`pass` unless a requirement failed or could not be checked."""
+    return FAIL if any(r.verdict in (FAIL, ERROR) for r in results) else PASS
+
+
+def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
+    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED), 0)
+    for result in results:
+        tally[result.verdict] += 1
+    return tally
