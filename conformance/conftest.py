@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
+from dmcert.client import ApiClient
 from dmcert.profile import Key, TargetProfile
 from dmcert.records import Records
 from dmcert.run import Run
 from dmcert.suite_plugin import RUN, expect_for
-from dmcert.verdicts import Expect, PreconditionFailed
+from dmcert.verdicts import Expect
 
 
 @pytest.fixture(scope="session")
@@ -58,21 +58,3 @@ def records(run: Run, api: ApiClient) -> Iterator[Records]:
 @pytest.fixture
 def expect(request: pytest.FixtureRequest) -> Expect:
     return expect_for(request.node)
-
-
-def need_key(profile: TargetProfile, resource: str, action: str) -> Key:
-    """A usable key granting `action` on `resource`, or skip (not exercised)."""
-    key = profile.usable_key_with(resource, action)
-    if key is None:
-        pytest.skip(f"no key in the target profile grants integrations.{resource}.{action}")
-    return key
-
-
-def must(reply: Reply, status: int, what: str) -> Reply:
-    """A precondition: the step must answer `status`, else the check cannot be verified."""
-    if reply.status != status:
-        raise PreconditionFailed(f"{what}: {reply.exchange.summary()}")
-    return reply
-
-
-__all__ = ["must", "need_key", "path_of"]

@@ -1,0 +1,83 @@
+"""Running `dmcert check` against deliberately broken variants of the reference target.
+
+Each fault breaks one documented rule (dmcert.reference.faults.FAULTS); a self-validation
+test asserts the suite exits 1 and blames the requirement that rule belongs to. The tally
+of faults caught over faults injected is printed at the end of the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dmcert.reference.server import RunningTarget
+from dmcert.requirements import load_requirements
+
+TALLY: dict[str, bool] = {}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    exit_code: int
+    verdicts: dict[str, str]
+    output: str
+
+
+def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
+    """`dmcert check` as a user runs it, against a running target."""
+    command = [
+        sys.executable,
+        "-m",
+        "dmcert",
+        "check",
+        "--target",
+        target.url,
+        "--keys",
+        str(target.keys_path),
+        "--reports",
+        str(reports),
+        "--seed",
+        "1",
+        *extra,
+    ]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    results = reports / "results.json"
+    verdicts = {}
+    if results.exists():
+        document = json.loads(results.read_text(encoding="utf-8"))
+        verdicts = {row["id"]: row["verdict"] for row in document["requirements"]}
+    return CheckResult(proc.returncode, verdicts, proc.stdout[-4000:] + proc.stderr[-2000:])
+
+
+@pytest.fixture
+def assert_caught(tmp_path: Path) -> Callable[[str, str, str], None]:
+    """assert_caught(fault, requirement_id, select): the suite, limited to tests matching
+    the pytest -k expression `select`, must fail on `fault` and blame `requirement_id`."""
+    levels = load_requirements()
+
+    def check(fault: str, requirement: str, select: str) -> None:
+        strict = ["--strict"] if levels[requirement].level == "SHOULD" else []
+        with RunningTarget(faults=(fault,)) as target:
+            result = run_check(target, tmp_path / "reports", "--quick", "-k", select, *strict)
+        caught = result.exit_code == 1 and result.verdicts.get(requirement) == "fail"
+        TALLY[fault] = caught
+        assert caught, (
+            f"fault {fault} not caught as {requirement}: exit {result.exit_code}, "
+            f"verdict {result.verdicts.get(requirement)}\n{result.output}"
+        )
+
+    return check
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TALLY:
+        caught = sum(TALLY.values())
+        terminalreporter.write_line(
+            f"self-validation: {caught}/{len(TALLY)} injected faults caught by the suite"
+        )
