@@ -1,0 +1,79 @@
+"""Shared fixtures of dmcert's own tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Completed:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_dmcert(*args: str, cwd: Path | None = None, timeout: float = 300) -> Completed:
+    """Run the `dmcert` command as a user would, in a subprocess."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dmcert", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
+    return Completed(proc.returncode, proc.stdout, proc.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_url() -> str:
+    """The PostgreSQL server of the development and CI machines, or skip (fail in CI)."""
+    url = os.environ.get("DMCERT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+            pass
+    except Exception as exc:  # any failure to connect means: not available here
+        message = f"PostgreSQL not reachable at {url}: {exc.__class__.__name__}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must provide it)")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
+def html_server():
+    """A loopback web server that answers every GET with an HTML page (not this API)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Html(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

@@ -1,0 +1,102 @@
+"""`dmcert check` end to end against the reference target: it passes on both databases,
+writes its reports without any key in them, leaves data alone in --read-only runs, and two
+runs at once do not disturb each other."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dmcert.reference.server import RunningTarget
+from dmcert.requirements import load_requirements
+from tests.conftest import postgres_url, run_dmcert
+
+
+def check_against(target: RunningTarget, reports: Path, *extra: str):
+    return run_dmcert(
+        "check", "--target", target.url, "--keys", str(target.keys_path),
+        "--reports", str(reports), *extra,
+    )
+
+
+def assert_no_secret_in(directory: Path, secrets: list[str]) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for secret in secrets:
+                assert secret not in text, f"a key appears in {path.name}"
+
+
+@pytest.mark.slow
+def test_default_run_passes_against_the_embedded_target_and_writes_reports(tmp_path: Path):
+    reports = tmp_path / "reports"
+    result = run_dmcert("check", "--reports", str(reports), cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    document = json.loads((reports / "results.json").read_text())
+    assert document["verdict"] == "pass"
+    assert [row["id"] for row in document["requirements"]] == list(load_requirements())
+    assert document["counts"]["pass"] > 0
+    assert document["run"]["embedded_reference_target"] is True
+    assert len(document["run"]["spec_sha256"]) == 64
+    junit = ET.parse(reports / "junit.xml").getroot()
+    assert int(junit.find("testsuite").get("tests")) > 0
+    html = (reports / "report.html").read_text()
+    assert "CONFORMS" in html and document["run"]["spec_sha256"] in html
+    assert "CONFORMS" in result.stdout
+
+
+@pytest.mark.slow
+def test_run_against_postgresql_backed_target_passes_without_leaking_keys(tmp_path: Path):
+    with RunningTarget(db_url=postgres_url()) as target:
+        result = check_against(target, tmp_path / "reports", "--quick")
+        secrets = target.profile.secrets()
+    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert_no_secret_in(tmp_path / "reports", secrets)
+    for secret in secrets:
+        assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_read_only_run_makes_no_write(tmp_path: Path):
+    with RunningTarget() as target:
+        before = target.audit_writes()
+        result = check_against(target, tmp_path / "reports", "--read-only", "--quick")
+        after = target.audit_writes()
+    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert after == before
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert document["counts"]["pass"] > 0
+    assert document["run"]["read_only"] is True
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_against_one_target_both_pass(tmp_path: Path):
+    with RunningTarget() as target, ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(check_against, target, tmp_path / f"reports-{n}", "--quick")
+            for n in (1, 2)
+        ]
+        results = [run.result() for run in runs]
+    for result in results:
+        assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    prefixes = {
+        json.loads((tmp_path / f"reports-{n}" / "results.json").read_text())["run"]["run_prefix"]
+        for n in (1, 2)
+    }
+    assert len(prefixes) == 2
+
+
+@pytest.mark.slow
+def test_a_failing_run_still_writes_its_report_and_exits_1(tmp_path: Path):
+    with RunningTarget(faults=("lowercase_error_codes",)) as target:
+        result = check_against(target, tmp_path / "reports", "--quick")
+    assert result.exit_code == 1
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert document["verdict"] == "fail"
+    failed = [row for row in document["requirements"] if row["verdict"] == "fail"]
+    assert failed and all(row["evidence"] for row in failed)
+    assert "DOES NOT CONFORM" in (tmp_path / "reports" / "report.html").read_text()
