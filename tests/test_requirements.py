@@ -1,0 +1,159 @@
+"""The requirements catalogue is well formed and its loader refuses malformed entries.
+
+The page list and id pattern are written out here on purpose rather than imported from the
+loader: they are the independent statement of what the catalogue may contain.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dmcert.requirements import AREAS, Requirement, area_of, default_path, load_requirements
+
+ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM)-\d{3}$")
+DOC_PAGES = {
+    "quick-start",
+    "authentication",
+    "changelog",
+    "api-reference/orders",
+    "api-reference/products",
+    "api-reference/inventory",
+    "api-reference/locations",
+    "reference/pagination",
+    "reference/scopes",
+    "reference/idempotency",
+    "reference/versioning",
+    "reference/rate-limits",
+    "reference/security",
+    "reference/api-keys",
+    "customization/overview",
+    "customization/field-mapping",
+    "customization/configuring-mappings",
+    "customization/partner-templates",
+    "customization/identifiers",
+    "customization/integration-logs",
+}
+GOOD_ENTRY = """\
+- id: PAG-001
+  level: MUST
+  source: next/reference/pagination
+  text: 'A limit above 200 is clamped to 200.'
+"""
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, Requirement]:
+    return load_requirements()
+
+
+def test_the_catalogue_is_large_and_covers_every_area(catalogue: dict[str, Requirement]) -> None:
+    assert len(catalogue) > 80
+    assert {area_of(req_id) for req_id in catalogue} == set(AREAS)
+
+
+def test_ids_match_the_pattern_and_are_the_dict_keys(catalogue: dict[str, Requirement]) -> None:
+    for req_id, requirement in catalogue.items():
+        assert ID_PATTERN.match(req_id), req_id
+        assert requirement.id == req_id
+
+
+def test_ids_are_unique_in_the_file() -> None:
+    text = default_path().read_text(encoding="utf-8")
+    ids = re.findall(r"^- id: (\S+)$", text, flags=re.MULTILINE)
+    assert len(ids) == len(set(ids)) == len(load_requirements())
+
+
+def test_ids_are_numbered_from_001_in_order_within_each_area(
+    catalogue: dict[str, Requirement],
+) -> None:
+    seen: dict[str, list[int]] = {}
+    for req_id in catalogue:
+        seen.setdefault(area_of(req_id), []).append(int(req_id[-3:]))
+    for area, numbers in seen.items():
+        assert numbers == list(range(1, len(numbers) + 1)), area
+
+
+def test_levels_are_must_or_should(catalogue: dict[str, Requirement]) -> None:
+    assert {r.level for r in catalogue.values()} == {"MUST", "SHOULD"}
+
+
+def test_every_source_is_a_documented_page(catalogue: dict[str, Requirement]) -> None:
+    for requirement in catalogue.values():
+        assert requirement.source.removeprefix("next/") in DOC_PAGES, requirement.id
+
+
+def test_gap_numbers_are_within_the_gap_list(catalogue: dict[str, Requirement]) -> None:
+    gaps = [r.gap for r in catalogue.values() if r.gap is not None]
+    assert gaps
+    assert all(isinstance(gap, int) and 1 <= gap <= 38 for gap in gaps)
+
+
+def test_every_should_has_a_gap_or_cites_decisions(catalogue: dict[str, Requirement]) -> None:
+    for requirement in catalogue.values():
+        if requirement.level == "SHOULD":
+            assert requirement.gap is not None or "decisions" in requirement.text, requirement.id
+
+
+def test_texts_are_single_lines(catalogue: dict[str, Requirement]) -> None:
+    for requirement in catalogue.values():
+        assert requirement.text.strip() and "\n" not in requirement.text, requirement.id
+
+
+def test_untestable_requirements_are_few(catalogue: dict[str, Requirement]) -> None:
+    untestable = [r.id for r in catalogue.values() if not r.testable]
+    assert 0 < len(untestable) <= 10
+
+
+def test_area_of_splits_the_prefix_and_rejects_a_non_id() -> None:
+    assert area_of("IDEM-007") == "IDEM"
+    with pytest.raises(ValueError):
+        area_of("XYZ-001")
+
+
+def test_a_well_formed_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.yaml"
+    path.write_text(GOOD_ENTRY, encoding="utf-8")
+    loaded = load_requirements(path)
+    assert loaded == {
+        "PAG-001": Requirement(
+            "PAG-001", "MUST", "next/reference/pagination", "A limit above 200 is clamped to 200."
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("broken", "complaint"),
+    [
+        (GOOD_ENTRY.replace("PAG-001", "PAGE-001"), "bad id"),
+        (GOOD_ENTRY.replace("PAG-001", "PAG-1"), "bad id"),
+        (GOOD_ENTRY.replace("MUST", "MAY"), "level"),
+        (GOOD_ENTRY.replace("next/reference/pagination", "reference/paging"), "source"),
+        (GOOD_ENTRY.replace("next/reference/pagination", "1.0/reference/pagination"), "source"),
+        (GOOD_ENTRY.replace("  source: next/reference/pagination\n", ""), "missing source"),
+        (GOOD_ENTRY + "  severity: high\n", "unknown field"),
+        (GOOD_ENTRY + "  gap: 39\n", "gap"),
+        (GOOD_ENTRY + "  gap: 0\n", "gap"),
+        (GOOD_ENTRY + "  gap: '7'\n", "gap"),
+        (GOOD_ENTRY + "  testable: maybe\n", "testable"),
+        (GOOD_ENTRY + "  tags: slow\n", "tags"),
+        (GOOD_ENTRY.replace("MUST", "SHOULD"), "gap number or must cite decisions"),
+        (GOOD_ENTRY.replace("'A limit above 200 is clamped to 200.'", "''"), "text"),
+        (GOOD_ENTRY + GOOD_ENTRY, "duplicate id PAG-001"),
+        ("id: PAG-001\n", "list"),
+        ("- just a string\n", "mapping"),
+    ],
+)
+def test_a_malformed_entry_is_rejected(tmp_path: Path, broken: str, complaint: str) -> None:
+    path = tmp_path / "requirements.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ValueError, match=complaint):
+        load_requirements(path)
+
+
+def test_a_should_with_a_gap_loads(tmp_path: Path) -> None:
+    path = tmp_path / "requirements.yaml"
+    path.write_text(GOOD_ENTRY.replace("MUST", "SHOULD") + "  gap: 15\n", encoding="utf-8")
+    assert load_requirements(path)["PAG-001"].gap == 15
