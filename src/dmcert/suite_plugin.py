@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from functools import cache
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from dmcert.errors import DmcertError
 from dmcert.probe import normalise_target, probe
 from dmcert.profile import load_profile
 from dmcert.report import write_reports
-from dmcert.requirements import load_requirements
+from dmcert.requirements import Requirement, load_requirements
 from dmcert.run import Run
 from dmcert.verdicts import Expect, Observation, PreconditionFailed, TestOutcome, aggregate
 
@@ -101,10 +102,18 @@ def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+@cache
+def _catalogue() -> dict[str, Requirement]:
+    return load_requirements()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run = config.stash.get(RUN, None)
     for item in items:
         ids = requirement_ids(item)
+        unknown = [req_id for req_id in ids if req_id not in _catalogue()]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid} names unknown requirement ids: {unknown}")
         if ids:
             item.user_properties.append(("requirements", " ".join(ids)))
         if run and run.read_only and item.get_closest_marker("writes"):
@@ -126,7 +135,7 @@ def pytest_runtest_call(item: pytest.Item):
         return result
     failures = expect.failures()
     strict = item.config.stash[RUN].strict
-    levels = load_requirements()
+    levels = _catalogue()
     blocking = [f for f in failures if strict or levels[f.requirement].level == "MUST"]
     for failure in failures:
         if failure not in blocking:
@@ -181,7 +190,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     results = aggregate(
-        list(load_requirements().values()),
+        list(_catalogue().values()),
         config.stash[_OBSERVATIONS],
         list(config.stash[_OUTCOMES].values()),
         strict=run.strict,
