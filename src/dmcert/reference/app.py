@@ -1,0 +1,240 @@
+"""The reference target's ASGI application.
+
+Order of checks (decisions.md, Auth and scopes): body size at ingress (413), then
+authentication (403/401), routing (404/405), scope (403), body validation (400) and the
+business rules. Everything after the body is read runs in one worker thread (one hop per
+request); the event loop only moves bytes. Requests that pass authentication and scope are
+written to the audit log. No input may produce a 5xx: anything unexpected is logged and
+answered 500 in the error envelope, which the tests treat as a defect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import threading
+from dataclasses import dataclass
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from dmcert.reference import (
+    admin,
+    audit,
+    auth,
+    inventory,
+    locations,
+    orders,
+    products,
+    responses,
+    routing,
+)
+from dmcert.reference.context import Call
+from dmcert.reference.database import Database, open_database
+from dmcert.reference.responses import ApiError, Result
+from dmcert.reference.routing import COLLECTION, ITEM, Endpoint, Router
+from dmcert.reference.settings import Settings
+
+log = logging.getLogger("dmcert.reference")
+
+MAX_BODY = 10 * 1024 * 1024  # 10,485,760 bytes (api-facts.md §20)
+# an oversized body is still read (and dropped) up to this much, so that the client, which
+# sends its whole body before reading, sees the 413 instead of a reset connection
+_DRAIN_LIMIT = 64 * 1024 * 1024
+_SLOW_LIST_SECONDS = 1.2
+
+
+def build_router() -> Router:
+    router = Router()
+    crud = {"orders": orders, "products": products, "locations": locations}
+    for name, module in crud.items():
+        router.add(name, COLLECTION, "GET", Endpoint(module.listing))
+        router.add(name, COLLECTION, "POST", Endpoint(module.create, module.validate_create))
+        router.add(name, ITEM, "GET", Endpoint(module.retrieve))
+        router.add(name, ITEM, "PUT", Endpoint(module.replace, module.validate_update))
+    router.add("orders", ITEM, "DELETE", Endpoint(orders.cancel))
+    router.add("products", ITEM, "DELETE", Endpoint(products.deactivate))
+    router.add("locations", ITEM, "DELETE", Endpoint(locations.deactivate))
+    router.add("inventory", COLLECTION, "GET", Endpoint(inventory.listing))
+    router.add("inventory", COLLECTION, "POST", Endpoint(inventory.bulk, inventory.validate_bulk))
+    router.add("inventory", ITEM, "GET", Endpoint(inventory.by_identifier))
+    return router
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The parts of a request the worker thread needs."""
+
+    method: str
+    segments: list[str | None]
+    api_key: str | None
+    query: dict[str, str]
+    body: bytes
+    path: str
+
+
+class ReferenceApi:
+    """ASGI endpoint behind Starlette's single catch-all route."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.router = build_router()
+        self._requests = itertools.count(1)
+        self._count_lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.respond(request)
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request) -> Response:
+        settings = self.settings
+        segments = routing.path_segments(settings, request.scope)
+        if segments[:1] == ["_reference"]:
+            return await admin.respond(settings, self.db, request, segments[1:])
+        api = routing.api_segments(segments)
+        if api is None:
+            return self._render(responses.error(settings, responses.not_found("No such path.")))
+        if settings.has("flaky_5xx") and self._next_request() % 10 == 0:
+            failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
+            return self._render(responses.error(settings, failure))
+        try:
+            body = await _read_body(request)
+        except _TooLarge:
+            message = f"Request body exceeds {MAX_BODY} bytes."
+            too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message)
+            return self._render(responses.error(settings, too_large))
+        incoming = Incoming(
+            method=request.method,
+            segments=api,
+            api_key=request.headers.get("x-api-key"),
+            query=dict(request.query_params),
+            body=body,
+            path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
+        )
+        result = await run_in_threadpool(self.process, incoming)
+        if settings.has("slow_lists") and request.method in ("GET", "HEAD") and _is_list(api):
+            await anyio.sleep(_SLOW_LIST_SECONDS)
+        return self._render(result)
+
+    def _next_request(self) -> int:
+        with self._count_lock:
+            return next(self._requests)
+
+    def _render(self, result: Result) -> Response:
+        return responses.render(self.settings, result)
+
+    def process(self, incoming: Incoming) -> Result:
+        """Authenticate, route, check the scope, handle and audit one request."""
+        settings = self.settings
+        try:
+            with self.db.read() as conn:
+                caller = auth.authenticate(conn, settings, incoming.api_key)
+            match = self.router.match(incoming.segments)
+            endpoint = match.endpoint(incoming.method)
+            call = Call(
+                settings=settings,
+                db=self.db,
+                method=incoming.method,
+                resource=match.resource,
+                identifier=match.identifier,
+                query=incoming.query,
+                body=incoming.body,
+            )
+            if not auth.may(settings, caller, incoming.method, match.resource):
+                self._denied_anyway(call, endpoint)
+                raise auth.scope_denied()
+        except auth.Denied as denied:
+            return denied.result
+        except ApiError as exc:
+            return responses.error(settings, exc)
+        except Exception:
+            log.exception("unexpected error before the handler")
+            return responses.error(settings, _internal())
+        result = self._handle(call, endpoint)
+        try:
+            audit.record(
+                self.db, caller.name, incoming.method, incoming.path, incoming.body, result
+            )
+        except Exception:
+            log.exception("audit log write failed")
+        return result
+
+    def _denied_anyway(self, call: Call, endpoint: Endpoint) -> None:
+        """What the scope faults do with a request about to be denied."""
+        settings = self.settings
+        if settings.has("validation_before_scope") and endpoint.validator is not None:
+            endpoint.validator(call)
+        if settings.has("denied_write_persists") and call.method == "POST":
+            with contextlib.suppress(ApiError):
+                endpoint.handler(call)
+
+    def _handle(self, call: Call, endpoint: Endpoint) -> Result:
+        try:
+            return endpoint.handler(call)
+        except ApiError as exc:
+            return responses.error(self.settings, exc)
+        except Exception:
+            log.exception("unexpected error in %s %s", call.method, call.resource)
+            return responses.error(self.settings, _internal())
+
+
+def _internal() -> ApiError:
+    return ApiError(500, "INTERNAL_ERROR", "Internal server error.")
+
+
+def _is_list(api: list[str | None]) -> bool:
+    return len(api) == 2 and api[1] == ""
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, or _TooLarge past 10 MB (then drained, bounded, without being kept)."""
+    declared = request.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > MAX_BODY
+    if too_large and int(declared) > _DRAIN_LIMIT:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            too_large = True
+            chunks.clear()
+        if too_large:
+            if size > _DRAIN_LIMIT:
+                break
+            continue
+        chunks.append(chunk)
+    if too_large:
+        raise _TooLarge
+    return b"".join(chunks)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled %s", exc.__class__.__name__)
+    body = {"success": False, "error": {"code": "INTERNAL_ERROR", "message": "Internal error."}}
+    return Response(responses.encode(body), 500, media_type="application/json")
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Starlette:
+    """The reference target as a Starlette application (opens the database if not given)."""
+    database = db if db is not None else open_database(settings.db_url)
+    api = ReferenceApi(settings, database)
+    app = Starlette(
+        routes=[Route("/{path:path}", api)],
+        exception_handlers={Exception: _server_error},
+    )
+    app.state.settings = settings
+    app.state.db = database
+    return app

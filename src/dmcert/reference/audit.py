@@ -1,0 +1,67 @@
+"""The integration log (decisions.md, Audit log): one entry per request that passed the
+auth layer, with the key's name (never the key), request line, status, log status, raw
+payload and the id of the record created or changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text
+
+from dmcert.reference import clock
+from dmcert.reference.database import Database, audit_log
+from dmcert.reference.records import timestamp
+from dmcert.reference.responses import Result
+
+PAYLOAD_LIMIT = 64 * 1024
+WRITE_METHODS = ("POST", "PUT", "DELETE")
+_PAGE = 5000
+
+
+def _storable(value: str) -> str:
+    """Text any backend stores: no NUL, no lone surrogate."""
+    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def record(
+    db: Database, key_name: str, method: str, path: str, payload: bytes, result: Result
+) -> None:
+    message = result.error_message
+    entry = {
+        "time": clock.now(),
+        "key_name": _storable(key_name),
+        "method": method,
+        "path": _storable(path),
+        "status_code": result.status,
+        "log_status": result.log_status,
+        "error_message": _storable(message) if message else None,
+        "payload": _storable(payload[:PAYLOAD_LIMIT].decode("utf-8", "replace")),
+        "record_id": result.record_id,
+    }
+
+    def work(conn: Connection) -> None:
+        if not db.is_sqlite:
+            # a lost log line on a crash is acceptable; a disk flush per request is not
+            conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        conn.execute(insert(audit_log).values(entry))
+
+    db.write(work)
+
+
+def entries(db: Database, after: int) -> list[dict[str, Any]]:
+    """Up to 5,000 entries with seq greater than `after`, oldest first."""
+    query = select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq)
+    with db.read() as conn:
+        rows = conn.execute(query.limit(_PAGE)).mappings().all()
+    return [{**row, "time": timestamp(row["time"])} for row in rows]
+
+
+def writes(db: Database) -> int:
+    """How many recorded requests changed data: POST, PUT or DELETE answered 2xx."""
+    query = select(func.count()).where(
+        audit_log.c.method.in_(WRITE_METHODS),
+        audit_log.c.status_code >= 200,
+        audit_log.c.status_code < 300,
+    )
+    with db.read() as conn:
+        return int(conn.scalar(query) or 0)

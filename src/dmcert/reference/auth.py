@@ -1,0 +1,83 @@
+"""The auth layer: who is calling (X-API-Key) and may they do this (scopes).
+
+Keys are stored only as their SHA-256 digest (the key is 32 random characters, so a plain
+digest suffices); the digest found is compared again in constant time. Failures use the
+documented {"detail": ...} bodies: 403 without the header, 401 for an unknown, revoked or
+expired key, 403 for a missing scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select
+
+from dmcert import scopes
+from dmcert.reference import responses
+from dmcert.reference.database import api_keys
+from dmcert.reference.responses import Result
+from dmcert.reference.settings import Settings
+
+_MAX_KEY_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated key: its name (for the audit log) and scopes, never its value."""
+
+    name: str
+    scopes: tuple[str, ...]
+
+
+class Denied(Exception):
+    """The auth layer rejects the request with `result`."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.body.get("detail"))
+        self.result = result
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def authenticate(conn: Connection, settings: Settings, header: str | None) -> Caller:
+    """The caller presenting `header` as X-API-Key, or Denied."""
+    if not header:
+        status = 401 if settings.has("missing_key_401") else 403
+        raise Denied(responses.detail(status, responses.AUTH_MISSING))
+    invalid = "Invalid API key." if settings.has("invalid_key_wrong_detail") else "Invalid API key"
+    if len(header) > _MAX_KEY_LENGTH:
+        raise Denied(responses.detail(401, invalid))
+    digest = hash_key(header)
+    row = conn.execute(select(api_keys).where(api_keys.c.key_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        raise Denied(responses.detail(401, invalid))
+    if not row.is_active and not settings.has("revoked_key_accepted"):
+        raise Denied(responses.detail(401, responses.AUTH_INVALID))
+    expired = row.expires_at is not None and row.expires_at <= datetime.now(UTC)
+    if expired and not settings.has("expired_key_accepted"):
+        raise Denied(responses.detail(401, responses.AUTH_EXPIRED))
+    return Caller(row.name, tuple(row.scopes))
+
+
+def may(settings: Settings, caller: Caller, method: str, resource: str) -> bool:
+    """Whether the caller's scopes allow `method` on `resource` (dmcert.scopes grammar)."""
+    action = scopes.action_for(method)
+    granted = caller.scopes
+    if settings.has("resource_wildcard_ignored"):
+        granted = tuple(scope for scope in granted if scope != f"integrations.{resource}.*")
+    if scopes.grants(granted, resource, action):
+        return True
+    return (
+        settings.has("read_key_can_delete")
+        and action == "delete"
+        and scopes.grants(granted, resource, "read")
+    )
+
+
+def scope_denied() -> Denied:
+    return Denied(responses.detail(403, responses.SCOPE_DENIED))

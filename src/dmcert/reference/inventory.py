@@ -1,0 +1,235 @@
+"""Inventory (decisions.md, Inventory): bulk upsert keyed by (location_code, sku_code) with
+independent rows and true counters, the paginated list, and the per-location / per-SKU read.
+
+The upsert is one INSERT ... ON CONFLICT DO UPDATE per batch of rows, the codes of a batch
+are resolved with one query each, and rows are written in (location_code, sku_code) order so
+concurrent batches over the same pairs lock in the same order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, literal_column, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dmcert.reference import clock, pagination
+from dmcert.reference.context import Call
+from dmcert.reference.database import inventory, locations, products
+from dmcert.reference.records import new_id, timestamp
+from dmcert.reference.responses import ApiError, Result, ok, page, validation_error
+from dmcert.reference.validation import Fields, check_identifier, check_integer, check_text
+
+SOURCES = ("bulk_import", "manual_adjustment", "erp_sync", "initial_load")
+_CHUNK = 500
+Pair = tuple[str, str]
+
+
+def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "location_code": row["location_code"],
+        "sku_code": row["sku_code"],
+        "quantity": row["quantity"],
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+def _check_source(field: str, value: Any) -> str:
+    if value not in SOURCES:
+        raise validation_error(f"{field}: must be one of {', '.join(SOURCES)}.")
+    return value
+
+
+def validate_bulk(call: Call) -> list[Any]:
+    """The rows of a bulk request whose top level is valid (else 400 for the whole call)."""
+    fields = Fields(call.json())
+    fields.get("source", _check_source)
+    fields.get("notes", check_text)
+    rows = fields.get("inventory", lambda _field, value: value, required=True)
+    if not isinstance(rows, list) or not rows:
+        raise validation_error("inventory: must be a non-empty list of rows.")
+    return rows
+
+
+def _row_problems(call: Call, row: Any) -> tuple[dict[str, list[str]], tuple | None]:
+    """The field errors of one row, and (location_code, sku_code, quantity) if it has none."""
+    data = row if isinstance(row, dict) else {}
+    minimum = None if call.settings.has("negative_quantity_accepted") else 0
+    checks = {
+        "location_code": (check_identifier, {}),
+        "sku_code": (check_identifier, {}),
+        "quantity": (check_integer, {"minimum": minimum}),
+    }
+    values, problems = {}, {}
+    for field, (check, options) in checks.items():
+        try:
+            values[field] = Fields(data).get(field, check, required=True, **options)
+        except ApiError as exc:
+            problems[field] = [exc.message.split(": ", 1)[-1]]
+    if problems:
+        return problems, None
+    return {}, (values["location_code"], values["sku_code"], values["quantity"])
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _known(conn: Connection, column, values: set[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(values)):
+        found.update(conn.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def _new_values(statement) -> dict[str, Any]:
+    """What an upsert changes on an existing row: quantity and updated_at, not created_at."""
+    return {"quantity": statement.excluded.quantity, "updated_at": statement.excluded.updated_at}
+
+
+def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) -> set[Pair]:
+    """Write the final quantity of every pair; return the pairs that were created."""
+    stamps = dict(zip(first_seen, clock.now_many(len(first_seen)), strict=True))
+    rows = [
+        {
+            "id": new_id(),
+            "location_code": pair[0],
+            "sku_code": pair[1],
+            "quantity": final[pair],
+            "created_at": stamps[pair],
+            "updated_at": stamps[pair],
+        }
+        for pair in sorted(final)
+    ]
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(inventory)
+        statement = statement.on_conflict_do_update(
+            constraint="uq_ref_inventory_pair", set_=_new_values(statement)
+        ).returning(inventory.c.location_code, inventory.c.sku_code, literal_column("xmax = 0"))
+        created = set()
+        for chunk in _chunks(rows):
+            for location_code, sku_code, inserted in conn.execute(statement, list(chunk)):
+                if inserted:
+                    created.add((location_code, sku_code))
+        return created
+    existing: set[Pair] = set()
+    pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
+    for chunk in _chunks(sorted(final)):
+        query = select(inventory.c.location_code, inventory.c.sku_code).where(
+            pair_column.in_(list(chunk))
+        )
+        existing.update((a, b) for a, b in conn.execute(query))
+    statement = sqlite.insert(inventory)
+    statement = statement.on_conflict_do_update(
+        index_elements=["location_code", "sku_code"], set_=_new_values(statement)
+    )
+    conn.execute(statement, rows)
+    return set(final) - existing
+
+
+def bulk(call: Call) -> Result:
+    settings = call.settings
+    raw_rows = validate_bulk(call)
+    errors: dict[int, dict[str, list[str]]] = {}
+    candidates: list[tuple[int, str, str, int]] = []
+    for index, row in enumerate(raw_rows):
+        problems, values = _row_problems(call, row)
+        if values is None:
+            errors[index] = problems
+        else:
+            candidates.append((index, *values))
+
+    def work(conn: Connection) -> tuple[list[tuple[int, Pair]], set[Pair]]:
+        known_locations = _known(conn, locations.c.code, {c[1] for c in candidates})
+        known_skus = _known(conn, products.c.sku, {c[2] for c in candidates})
+        applied: list[tuple[int, Pair]] = []
+        final: dict[Pair, int] = {}
+        for index, location_code, sku_code, quantity in candidates:
+            problems = {}
+            if location_code not in known_locations:
+                problems["location_id"] = ["Location not found"]
+            if sku_code not in known_skus:
+                problems["product_id"] = ["Product not found"]
+            if problems:
+                errors[index] = problems
+                continue
+            applied.append((index, (location_code, sku_code)))
+            final[(location_code, sku_code)] = quantity
+        if errors and settings.has("bulk_all_or_nothing"):
+            raise validation_error(f"inventory: {len(errors)} row(s) are invalid.")
+        first_seen = list(dict.fromkeys(pair for _index, pair in applied))
+        return applied, _upsert(conn, final, first_seen) if final else set()
+
+    applied, created_pairs = call.db.write(work)
+    created = updated = 0
+    seen: set[Pair] = set()
+    for _index, pair in applied:
+        if pair in created_pairs and pair not in seen:
+            created += 1
+        else:
+            updated += 1
+        seen.add(pair)
+    if settings.has("bulk_counters_wrong"):
+        created, updated = created + updated, 0
+    base = 1 if settings.has("bulk_row_index_1_based") else 0
+    report = [
+        {
+            "row": index + base,
+            "location_id": _sent(raw_rows[index], "location_code"),
+            "product_id": _sent(raw_rows[index], "sku_code"),
+            "errors": errors[index],
+        }
+        for index in sorted(errors)
+    ]
+    data = {
+        "total": len(raw_rows),
+        "created": created,
+        "updated": updated,
+        "failed": len(errors),
+        "errors": report,
+    }
+    return ok(data, 201 if settings.has("bulk_returns_201") else 200)
+
+
+def _sent(row: Any, field: str) -> Any:
+    return row.get(field) if isinstance(row, dict) else None
+
+
+def listing(call: Call) -> Result:
+    limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    with call.db.read() as conn:
+        rows, cursor = pagination.fetch_page(
+            conn, call.settings, inventory, "inventory", [], limit, call.query.get("cursor")
+        )
+    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+
+
+def by_identifier(call: Call) -> Result:
+    """Every row at a location (by=location, default) or of a SKU (by=sku); not paginated."""
+    by = call.query.get("by", "location")
+    if by not in ("location", "sku"):
+        if not call.settings.has("invalid_by_accepted"):
+            raise validation_error("by: must be location or sku.")
+        by = "location"
+    if by == "sku" and call.settings.has("by_sku_ignored"):
+        by = "location"
+    owner, column, what = (
+        (products.c.sku, inventory.c.sku_code, "Product")
+        if by == "sku"
+        else (locations.c.code, inventory.c.location_code, "Location")
+    )
+    key = call.key(what)
+    with call.db.read() as conn:
+        if conn.execute(select(owner).where(owner == key)).first() is None:
+            raise call.missing(what)
+        query = (
+            select(inventory)
+            .where(column == key)
+            .order_by(inventory.c.created_at.desc(), inventory.c.id.desc())
+        )
+        rows = conn.execute(query).mappings().all()
+    return ok([view(row) for row in rows])

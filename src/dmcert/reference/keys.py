@@ -1,0 +1,102 @@
+"""Minting the keys a conformance run needs, and the target profile that describes them.
+
+One key per scope case the suite exercises (full, read-only, write-only, a resource
+wildcard, one per resource and action), plus an expired and a revoked key. The database
+keeps only each key's digest; the values exist only in the returned profile.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from dmcert.profile import Key, TargetProfile
+from dmcert.reference import clock, orders, products
+from dmcert.reference.auth import hash_key
+from dmcert.reference.database import Database, api_keys
+from dmcert.reference.records import new_id
+from dmcert.reference.settings import Settings
+from dmcert.scopes import RESOURCES
+
+FULL = ["integrations.*"]
+KEY_SCOPES: dict[str, list[str]] = {
+    "full": FULL,
+    "read_only": [f"integrations.{resource}.read" for resource in RESOURCES],
+    "write_only": [f"integrations.{resource}.write" for resource in RESOURCES],
+    "orders_all": ["integrations.orders.*"],
+    **{
+        f"{resource}_{action}": [f"integrations.{resource}.{action}"]
+        for resource in RESOURCES
+        for action in ("read", "write", "delete")
+        if (resource, action) != ("inventory", "delete")
+    },
+}
+
+
+def new_key() -> str:
+    """A fresh key: sk_test_ and 32 URL-safe random characters."""
+    return "sk_test_" + secrets.token_urlsafe(24)
+
+
+def _key_row(name: str, value: str, scopes: list[str], **extra: Any) -> dict[str, Any]:
+    stamp = clock.now()
+    return {
+        "id": new_id(),
+        "created_at": stamp,
+        "updated_at": stamp,
+        "name": name,
+        "key_hash": hash_key(value),
+        "scopes": scopes,
+        "expires_at": None,
+        "is_active": True,
+        **extra,
+    }
+
+
+def mint_profile(db: Database, settings: Settings) -> TargetProfile:
+    """Create the suite's keys and a shipped fixture order; return the profile."""
+    keys: dict[str, Key] = {}
+    rows = []
+    for name, scopes in KEY_SCOPES.items():
+        value = new_key()
+        keys[name] = Key(name=name, value=value, scopes=tuple(scopes))
+        rows.append(_key_row(name, value, scopes))
+    expired, revoked = new_key(), new_key()
+    past = datetime.now(UTC) - timedelta(days=1)
+    keys["expired"] = Key("expired", expired, tuple(FULL), expired=True)
+    keys["revoked"] = Key("revoked", revoked, tuple(FULL), revoked=True)
+    rows.append(_key_row("expired", expired, FULL, expires_at=past))
+    rows.append(_key_row("revoked", revoked, FULL, is_active=False))
+
+    def work(conn: Connection) -> str:
+        conn.execute(insert(api_keys), rows)
+        return _shipped_order(conn, settings)
+
+    shipped = db.write(work)
+    return TargetProfile(
+        order_identifier=settings.order_identifier,
+        shipped_order=shipped,
+        admin_token=settings.admin_token,
+        keys=keys,
+    )
+
+
+def _shipped_order(conn: Connection, settings: Settings) -> str:
+    """A fixture product and an order for it, shipped: the API itself cannot ship, and the
+    suite needs one to check that cancelling a shipped order is refused."""
+    tag = secrets.token_hex(4).upper()
+    sku = f"REF-FIXTURE-{tag}"
+    identifier = f"REF-SHIPPED-{tag}"
+    products.insert_product(conn, {**products.DEFAULTS, "sku": sku})
+    values = {
+        **orders.DEFAULTS,
+        "order_number": identifier,
+        "external_order_id": identifier,
+        "status": orders.SHIPPED,
+    }
+    line = {"sku": sku, "quantity": 1, "notes": None}
+    orders.insert_order(conn, settings, values, [line])
+    return identifier

@@ -1,0 +1,120 @@
+"""Locations, addressed by `code` (decisions.md, Locations): create 201, duplicate 409,
+PUT of name/zone/aisle/metadata/is_active, DELETE deactivates, the list shows active ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from dmcert.reference import pagination
+from dmcert.reference.context import Call
+from dmcert.reference.database import locations
+from dmcert.reference.records import find, insert_row, timestamp, update_row
+from dmcert.reference.responses import Result, duplicate, ok, page
+from dmcert.reference.validation import (
+    Fields,
+    check_boolean,
+    check_identifier,
+    check_object,
+    check_text,
+    present,
+)
+
+WHAT = "Location"
+DEFAULTS = {"name": None, "zone": None, "aisle": None, "meta": {}, "is_active": True}
+
+
+def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "name": row["name"],
+        "zone": row["zone"],
+        "aisle": row["aisle"],
+        "metadata": row["meta"],
+        "is_active": row["is_active"],
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+def _fields(fields: Fields) -> dict[str, Any]:
+    return {
+        "name": fields.get("name", check_text),
+        "zone": fields.get("zone", check_text),
+        "aisle": fields.get("aisle", check_text),
+        "meta": fields.get("metadata", check_object),
+        "is_active": fields.get("is_active", check_boolean),
+    }
+
+
+def validate_create(call: Call) -> dict[str, Any]:
+    fields = Fields(call.json())
+    code = fields.get("code", check_identifier, required=True)
+    return {**DEFAULTS, **present(_fields(fields)), "code": code}
+
+
+def validate_update(call: Call) -> dict[str, Any]:
+    return present(_fields(Fields(call.json())))
+
+
+def _duplicate(code: str):
+    return duplicate(f"A location with code '{code}' already exists.")
+
+
+def insert_location(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a location (409 DUPLICATE if its code exists, active or not)."""
+    if find(conn, locations, locations.c.code, values["code"]) is not None:
+        raise _duplicate(values["code"])
+    return insert_row(conn, locations, values)
+
+
+def create(call: Call) -> Result:
+    values = validate_create(call)
+    try:
+        row = call.db.write(lambda conn: insert_location(conn, values))
+    except IntegrityError:  # a concurrent create of the same code won
+        raise _duplicate(values["code"]) from None
+    return ok(view(row), 201, record_id=row["id"])
+
+
+def retrieve(call: Call) -> Result:
+    code = call.key(WHAT)
+    with call.db.read() as conn:
+        row = find(conn, locations, locations.c.code, code)
+    if row is None:
+        raise call.missing(WHAT)
+    return ok(view(row))
+
+
+def _change(call: Call, values: dict[str, Any]) -> Result:
+    code = call.key(WHAT)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        row = find(conn, locations, locations.c.code, code, lock=True)
+        if row is None:
+            raise call.missing(WHAT)
+        return update_row(conn, locations, row, values)
+
+    row = call.db.write(work)
+    return ok(view(row), record_id=row["id"])
+
+
+def replace(call: Call) -> Result:
+    return _change(call, validate_update(call))
+
+
+def deactivate(call: Call) -> Result:
+    return _change(call, {"is_active": False})
+
+
+def listing(call: Call) -> Result:
+    limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    where = [] if call.settings.has("inactive_location_listed") else [locations.c.is_active]
+    with call.db.read() as conn:
+        rows, cursor = pagination.fetch_page(
+            conn, call.settings, locations, "locations", where, limit, call.query.get("cursor")
+        )
+    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)

@@ -1,0 +1,336 @@
+"""Orders (decisions.md, Orders): addressed by the configured identifier field, created
+pending with their lines, PUT of header fields only (partial), DELETE cancels softly.
+
+Duplicate `order_number` (and `external_order_id` while orders are addressed by it) is 400
+VALIDATION_ERROR; a line naming an unknown SKU is 400 SERVICE_ERROR; cancelling a shipped
+order is 400 SERVICE_ERROR and cancelling a cancelled one a no-op.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Column, Connection, RowMapping, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from dmcert.reference import pagination
+from dmcert.reference.context import Call
+from dmcert.reference.database import Database, order_items, orders, products
+from dmcert.reference.records import find, insert_row, new_id, new_record, timestamp, update_row
+from dmcert.reference.responses import ApiError, Result, ok, page, service_error, validation_error
+from dmcert.reference.settings import Settings
+from dmcert.reference.validation import (
+    MISSING,
+    Fields,
+    check_datetime,
+    check_identifier,
+    check_integer,
+    check_object,
+    check_text,
+    present,
+)
+
+WHAT = "Order"
+PENDING, SHIPPED, CANCELLED = "pending", "shipped", "cancelled"
+DEFAULTS = {
+    "external_order_id": None,
+    "customer_name": None,
+    "customer_info": {},
+    "notes": None,
+    "order_date": None,
+    "due_date": None,
+    "meta": {},
+    "cancel_reason": None,
+}
+ORDER_NUMBER_TAKEN = "order_number already exists"
+EXTERNAL_ID_TAKEN = "external_order_id already exists"
+
+
+def _check_status(field: str, value: Any) -> str:
+    value = check_text(field, value)
+    if not value:
+        raise validation_error(f"{field}: must not be empty.")
+    return value
+
+
+def _check_items(field: str, value: Any, *, minimum: int) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise validation_error(f"{field}: must be a non-empty list of order lines.")
+    lines = []
+    for index, item in enumerate(value):
+        prefix = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            raise validation_error(f"{prefix}: must be a JSON object.")
+        line = Fields(item, prefix=f"{prefix}.")
+        lines.append(
+            {
+                "sku": line.get("sku_code", check_identifier, required=True),
+                "quantity": line.get("quantity", check_integer, required=True, minimum=minimum),
+                "notes": line.get("notes", check_text),
+            }
+        )
+        if lines[-1]["notes"] is MISSING:
+            lines[-1]["notes"] = None
+    return lines
+
+
+def _header(fields: Fields) -> dict[str, Any]:
+    return present(
+        {
+            "external_order_id": fields.get("external_order_id", check_identifier),
+            "customer_name": fields.get("customer_name", check_text),
+            "customer_info": fields.get("customer_info", check_object),
+            "notes": fields.get("notes", check_text),
+            "order_date": fields.get("order_date", check_datetime),
+            "due_date": fields.get("due_date", check_datetime),
+            "meta": fields.get("metadata", check_object),
+        }
+    )
+
+
+def _items(settings: Settings, fields: Fields, *, required: bool) -> Any:
+    minimum = 0 if settings.has("item_quantity_zero_accepted") else 1
+    return fields.get("items", _check_items, required=required, minimum=minimum)
+
+
+def validate_create(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    fields = Fields(call.json())
+    order_number = fields.get("order_number", check_identifier, required=True)
+    values = {**DEFAULTS, **_header(fields), "order_number": order_number}
+    values["status"] = "received" if call.settings.has("order_status_not_pending") else PENDING
+    return values, _items(call.settings, fields, required=True)
+
+
+def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
+    """Header changes, and the lines only under the put_changes_items fault (else ignored)."""
+    fields = Fields(call.json())
+    values = {**_header(fields), **present({"status": fields.get("status", _check_status)})}
+    lines = _items(call.settings, fields, required=False)
+    return values, lines if call.settings.has("put_changes_items") else None
+
+
+def identifier_column(settings: Settings) -> Column:
+    """The column /orders/{identifier}/ resolves (external_key holds external_order_id
+    exactly while orders are addressed by it, and is unique)."""
+    return (
+        orders.c.external_key
+        if settings.order_identifier == "external_order_id"
+        else (orders.c.order_number)
+    )
+
+
+def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": line["id"],
+        "sku": {"sku": line["sku"]},
+        "quantity": line["quantity"],
+        "verified_quantity": line["verified_quantity"],
+        "verification_status": line["verification_status"],
+        "notes": line["notes"],
+    }
+
+
+def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "order_number": row["order_number"],
+        "external_order_id": row["external_order_id"],
+        "customer_name": row["customer_name"],
+        "customer_info": row["customer_info"],
+        "notes": row["notes"],
+        "order_date": timestamp(row["order_date"]),
+        "due_date": timestamp(row["due_date"]),
+        "metadata": row["meta"],
+        "status": row["status"],
+        "cancel_reason": row["cancel_reason"],
+        "items": [_line_view(line) for line in lines],
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+def _new_lines(order_id: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": new_id(),
+            "order_id": order_id,
+            "position": position,
+            "verified_quantity": 0,
+            "verification_status": PENDING,
+            **line,
+        }
+        for position, line in enumerate(lines)
+    ]
+
+
+def _lines_of(conn: Connection, order_ids: list[str]) -> dict[str, list[RowMapping]]:
+    by_order: dict[str, list[RowMapping]] = defaultdict(list)
+    if order_ids:
+        query = (
+            select(order_items)
+            .where(order_items.c.order_id.in_(order_ids))
+            .order_by(order_items.c.order_id, order_items.c.position)
+        )
+        for line in conn.execute(query).mappings():
+            by_order[line["order_id"]].append(line)
+    return by_order
+
+
+def _replace_lines(conn: Connection, order_id: str, lines: list[dict[str, Any]]) -> list:
+    conn.execute(delete(order_items).where(order_items.c.order_id == order_id))
+    rows = _new_lines(order_id, lines)
+    conn.execute(insert(order_items), rows)
+    return rows
+
+
+def _check_skus(conn: Connection, settings: Settings, lines: list[dict[str, Any]]) -> None:
+    if settings.has("unknown_sku_accepted"):
+        return
+    wanted = list(dict.fromkeys(line["sku"] for line in lines))
+    known = set(conn.scalars(select(products.c.sku).where(products.c.sku.in_(wanted))))
+    unknown = [sku for sku in wanted if sku not in known]
+    if unknown:
+        names = ", ".join(f"'{sku}'" for sku in unknown)
+        raise service_error(f"Product not found for sku_code {names}.")
+
+
+def _check_unique(conn: Connection, values: dict[str, Any], own_id: str | None = None) -> None:
+    """400 VALIDATION_ERROR if another order holds this order_number or, while orders are
+    addressed by it, this external_order_id."""
+    number = values.get("order_number")
+    if number is not None and find(conn, orders, orders.c.order_number, number) is not None:
+        raise validation_error(ORDER_NUMBER_TAKEN)
+    external = values.get("external_key")
+    if external is not None:
+        other = find(conn, orders, orders.c.external_key, external)
+        if other is not None and other["id"] != own_id:
+            raise validation_error(EXTERNAL_ID_TAKEN)
+
+
+def _with_external_key(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
+    if settings.order_identifier == "external_order_id" and "external_order_id" in values:
+        return {**values, "external_key": values["external_order_id"]}
+    return values
+
+
+def insert_order(
+    conn: Connection, settings: Settings, values: dict[str, Any], lines: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Insert an order and its lines after the uniqueness and SKU checks."""
+    values = _with_external_key(settings, values)
+    _check_unique(conn, values)
+    _check_skus(conn, settings, lines)
+    row = insert_row(conn, orders, values)
+    line_rows = _new_lines(row["id"], lines)
+    conn.execute(insert(order_items), line_rows)
+    return row, line_rows
+
+
+def _conflict(db: Database, settings: Settings, values: dict[str, Any]) -> ApiError:
+    """The 400 for a unique-constraint race another request won."""
+    try:
+        with db.read() as conn:
+            _check_unique(conn, _with_external_key(settings, values))
+    except ApiError as exc:
+        return exc
+    return validation_error(ORDER_NUMBER_TAKEN)
+
+
+def create(call: Call) -> Result:
+    values, lines = validate_create(call)
+    if call.settings.has("duplicate_order_number_accepted"):
+        with call.db.read() as conn:
+            taken = find(conn, orders, orders.c.order_number, values["order_number"])
+        if taken is not None:
+            fake = new_record(values)
+            return ok(view(fake, _new_lines(fake["id"], lines)), 201)
+    try:
+        row, line_rows = call.db.write(
+            lambda conn: insert_order(conn, call.settings, values, lines)
+        )
+    except IntegrityError:
+        raise _conflict(call.db, call.settings, values) from None
+    return ok(view(row, line_rows), 201, record_id=row["id"])
+
+
+def retrieve(call: Call) -> Result:
+    key = call.key(WHAT)
+    with call.db.read() as conn:
+        row = find(conn, orders, identifier_column(call.settings), key)
+        if row is None:
+            raise call.missing(WHAT)
+        lines = _lines_of(conn, [row["id"]])[row["id"]]
+    return ok(view(row, lines))
+
+
+def replace(call: Call) -> Result:
+    values, new_lines = validate_update(call)
+    values = _with_external_key(call.settings, values)
+    key = call.key(WHAT)
+
+    def work(conn: Connection) -> tuple[dict[str, Any], list]:
+        row = find(conn, orders, identifier_column(call.settings), key, lock=True)
+        if row is None:
+            raise call.missing(WHAT)
+        _check_unique(conn, {"external_key": values.get("external_key")}, row["id"])
+        row = update_row(conn, orders, row, values)
+        if new_lines is not None:
+            _check_skus(conn, call.settings, new_lines)
+            return row, _replace_lines(conn, row["id"], new_lines)
+        return row, _lines_of(conn, [row["id"]])[row["id"]]
+
+    try:
+        row, lines = call.db.write(work)
+    except IntegrityError:
+        raise validation_error(EXTERNAL_ID_TAKEN) from None
+    return ok(view(row, lines), record_id=row["id"])
+
+
+def cancel(call: Call) -> Result:
+    reason = Fields(call.optional_json()).get("reason", check_text)
+    key = call.key(WHAT)
+    settings = call.settings
+
+    def work(conn: Connection) -> tuple[dict[str, Any], list]:
+        row = find(conn, orders, identifier_column(settings), key, lock=True)
+        if row is None:
+            raise call.missing(WHAT)
+        if row["status"] == SHIPPED and not settings.has("cancel_shipped_order_allowed"):
+            raise service_error("A shipped order cannot be cancelled.")
+        if row["status"] == CANCELLED:
+            if settings.has("cancel_twice_error"):
+                raise service_error("The order is already cancelled.")
+        else:
+            changes: dict[str, Any] = {"status": CANCELLED}
+            if isinstance(reason, str):
+                changes["cancel_reason"] = reason
+            row = update_row(conn, orders, row, changes)
+        return row, _lines_of(conn, [row["id"]])[row["id"]]
+
+    row, lines = call.db.write(work)
+    return ok(view(row, lines), record_id=row["id"])
+
+
+def listing(call: Call) -> Result:
+    limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    with call.db.read() as conn:
+        rows, cursor = pagination.fetch_page(
+            conn, call.settings, orders, "orders", [], limit, call.query.get("cursor")
+        )
+        lines = _lines_of(conn, [row.id for row in rows])
+    data = [view(row._mapping, lines[row.id]) for row in rows]
+    return page(call.settings, data, limit, cursor)
+
+
+def ship(db: Database, settings: Settings, identifier: str) -> dict[str, Any] | None:
+    """Mark an order shipped (admin route: the API itself cannot ship); None if unknown."""
+
+    def work(conn: Connection) -> dict[str, Any] | None:
+        row = find(conn, orders, identifier_column(settings), identifier, lock=True)
+        if row is None:
+            return None
+        row = update_row(conn, orders, row, {"status": SHIPPED})
+        return view(row, _lines_of(conn, [row["id"]])[row["id"]])
+
+    return db.write(work)

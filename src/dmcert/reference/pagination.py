@@ -1,0 +1,146 @@
+"""Cursor pagination of the four lists (decisions.md, Pagination).
+
+Keyset on (created_at, id), both descending, so page N costs what page 1 costs and records
+inserted between calls neither repeat nor vanish. The cursor is unpadded base64url of a JSON
+payload naming its collection and the last record, signed with HMAC-SHA256 under the
+instance's secret: a cursor from another collection or server, a tampered one or garbage is
+400 VALIDATION_ERROR "Invalid cursor: '<value>'".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from dmcert.reference.responses import validation_error
+from dmcert.reference.settings import Settings
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+_UNCLAMPED_CEILING = 10_000  # even the limit_not_clamped fault stays bounded
+_ECHO = 100
+_INTEGER = re.compile(r"[+-]?\d{1,30}")
+
+
+def parse_limit(settings: Settings, raw: str | None) -> int:
+    """The effective limit: clamped into [1, 200]; a non-integer counts as absent."""
+    if raw is None or not _INTEGER.fullmatch(raw):
+        return DEFAULT_LIMIT
+    value = int(raw)
+    if settings.has("limit_not_clamped"):
+        if value < 1:
+            raise validation_error("limit: must be at least 1.")
+        return min(value, _UNCLAMPED_CEILING)
+    return max(1, min(MAX_LIMIT, value))
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(settings: Settings, payload: dict[str, Any]) -> str:
+    message = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return _b64encode(hmac.new(settings.cursor_secret, message, hashlib.sha256).digest())
+
+
+def encode_cursor(settings: Settings, collection: str, position: dict[str, Any]) -> str:
+    payload = {"k": collection, **position}
+    signed = {**payload, "s": _sign(settings, payload)}
+    return _b64encode(json.dumps(signed, separators=(",", ":")).encode())
+
+
+def decode_cursor(settings: Settings, collection: str, value: str) -> dict[str, Any] | None:
+    """The position a cursor points after; None (start over) only under cursor_not_verified."""
+    try:
+        payload = json.loads(_b64decode(value))
+        signature = payload.pop("s")
+        if not isinstance(signature, str):
+            raise ValueError
+        verified = settings.has("cursor_not_verified") or hmac.compare_digest(
+            signature.encode(), _sign(settings, payload).encode()
+        )
+        if not verified or payload.pop("k") != collection:
+            raise ValueError
+        return payload
+    except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, RecursionError):
+        if settings.has("cursor_not_verified"):
+            return None
+        raise validation_error(f"Invalid cursor: '{value[:_ECHO]}'") from None
+
+
+def fetch_page(
+    conn: Connection,
+    settings: Settings,
+    table: Table,
+    collection: str,
+    where: Sequence[ColumnElement[bool]],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row], str | None]:
+    """One page of `table` rows matching `where`, and the cursor of the next page."""
+    position = decode_cursor(settings, collection, cursor) if cursor is not None else None
+    if settings.has("unstable_under_inserts"):
+        return _offset_page(conn, settings, table, collection, where, limit, position)
+    newest_first = not settings.has("oldest_first")
+    created, ident = table.c.created_at, table.c.id
+    query = select(table).where(*where)
+    if position is not None:
+        try:
+            after = datetime.fromisoformat(position["c"])
+            after_id = str(position["i"])
+        except (KeyError, TypeError, ValueError):
+            raise validation_error(f"Invalid cursor: '{cursor[:_ECHO]}'") from None
+        if newest_first:
+            query = query.where(created <= after, or_(created < after, ident < after_id))
+        else:
+            query = query.where(created >= after, or_(created > after, ident > after_id))
+        if settings.has("cursor_skips_record"):
+            query = query.offset(1)
+    order = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
+    rows = list(conn.execute(query.order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if rows and (more or settings.has("next_cursor_on_last_page")):
+        last = rows[-1]
+        position = {"c": last.created_at.isoformat(), "i": last.id}
+        return rows, encode_cursor(settings, collection, position)
+    return rows, None
+
+
+def _offset_page(
+    conn: Connection,
+    settings: Settings,
+    table: Table,
+    collection: str,
+    where: Sequence[ColumnElement[bool]],
+    limit: int,
+    position: dict[str, Any] | None,
+) -> tuple[list[Row], str | None]:
+    """The unstable_under_inserts fault: offset pagination."""
+    offset = position.get("o", 0) if position else 0
+    offset = offset if isinstance(offset, int) and offset >= 0 else 0
+    query = (
+        select(table)
+        .where(and_(True, *where))
+        .order_by(table.c.created_at.desc(), table.c.id.desc())
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    rows = list(conn.execute(query))
+    if len(rows) > limit:
+        return rows[:limit], encode_cursor(settings, collection, {"o": offset + limit})
+    return rows, None

@@ -1,0 +1,141 @@
+"""Products, addressed by `sku` (decisions.md, Products): create 201, duplicate 409,
+PUT replaces custom_fields, DELETE deactivates, the list shows active products only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete
+from sqlalchemy.exc import IntegrityError
+
+from dmcert.reference import pagination
+from dmcert.reference.context import Call
+from dmcert.reference.database import products
+from dmcert.reference.records import find, insert_row, new_record, timestamp, update_row
+from dmcert.reference.responses import Result, duplicate, ok, page
+from dmcert.reference.validation import (
+    Fields,
+    check_boolean,
+    check_cost,
+    check_identifier,
+    check_integer,
+    check_object,
+    present,
+)
+
+WHAT = "Product"
+DEFAULTS = {"quantity": 0, "is_active": True, "custom_fields": {}, "cost": None}
+
+
+def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "quantity": row["quantity"],
+        "is_active": row["is_active"],
+        "cost": row["cost"],
+        "custom_fields": row["custom_fields"],
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+def _fields(fields: Fields) -> dict[str, Any]:
+    return {
+        "quantity": fields.get("quantity", check_integer),
+        "is_active": fields.get("is_active", check_boolean),
+        "custom_fields": fields.get("custom_fields", check_object),
+        "cost": fields.get("cost", check_cost),
+    }
+
+
+def validate_create(call: Call) -> dict[str, Any]:
+    fields = Fields(call.json())
+    sku = fields.get("sku", check_identifier, required=True)
+    return {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+
+
+def validate_update(call: Call) -> dict[str, Any]:
+    return present(_fields(Fields(call.json())))
+
+
+def insert_product(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a product (409 DUPLICATE if its sku exists, active or not)."""
+    if find(conn, products, products.c.sku, values["sku"]) is not None:
+        raise _duplicate(values["sku"])
+    return insert_row(conn, products, values)
+
+
+def _duplicate(sku: str):
+    return duplicate(f"A product with sku '{sku}' already exists.")
+
+
+def create(call: Call) -> Result:
+    values = validate_create(call)
+    status = 200 if call.settings.has("product_create_200") else 201
+    if call.settings.has("duplicate_product_201"):
+        with call.db.read() as conn:
+            if find(conn, products, products.c.sku, values["sku"]) is not None:
+                return ok(view(new_record(values)), status)
+    try:
+        row = call.db.write(lambda conn: insert_product(conn, values))
+    except IntegrityError:  # a concurrent create of the same sku won
+        raise _duplicate(values["sku"]) from None
+    return ok(view(row), status, record_id=row["id"])
+
+
+def retrieve(call: Call) -> Result:
+    sku = call.key(WHAT)
+    with call.db.read() as conn:
+        row = find(conn, products, products.c.sku, sku)
+    if row is None:
+        raise call.missing(WHAT)
+    return ok(view(row))
+
+
+def replace(call: Call) -> Result:
+    values = validate_update(call)
+    sku = call.key(WHAT)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        row = find(conn, products, products.c.sku, sku, lock=True)
+        if row is None:
+            raise call.missing(WHAT)
+        changes = dict(values)
+        if "custom_fields" in changes and call.settings.has("custom_fields_merged"):
+            changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
+        return update_row(conn, products, row, changes)
+
+    row = call.db.write(work)
+    return ok(view(row), record_id=row["id"])
+
+
+def deactivate(call: Call) -> Result:
+    sku = call.key(WHAT)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        row = find(conn, products, products.c.sku, sku, lock=True)
+        if row is None:
+            raise call.missing(WHAT)
+        if call.settings.has("hard_delete_product"):
+            conn.execute(delete(products).where(products.c.id == row["id"]))
+            return {**row, "is_active": False}
+        return update_row(conn, products, row, {"is_active": False})
+
+    row = call.db.write(work)
+    return ok(view(row), record_id=row["id"])
+
+
+def listing(call: Call) -> Result:
+    limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    with call.db.read() as conn:
+        rows, cursor = pagination.fetch_page(
+            conn,
+            call.settings,
+            products,
+            "products",
+            [products.c.is_active],
+            limit,
+            call.query.get("cursor"),
+        )
+    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)

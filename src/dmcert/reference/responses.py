@@ -1,0 +1,116 @@
+"""Response envelopes (decisions.md, General): success, list with pagination, application
+error, and the auth layer's {"detail": ...}. Every body is JSON served as application/json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import Response
+
+from dmcert.reference.settings import Settings
+
+AUTH_MISSING = "Authentication credentials were not provided."
+AUTH_INVALID = "Invalid API key"
+AUTH_EXPIRED = "API key has expired"
+SCOPE_DENIED = "You do not have permission to perform this action."
+
+# the integration-log status of each application error code (decisions.md, Audit log)
+_LOG_STATUS = {
+    "VALIDATION_ERROR": "validation_error",
+    "SERVICE_ERROR": "service_error",
+    "NOT_FOUND": "not_found",
+    "MAPPING_ERROR": "mapping_error",
+    "DUPLICATE": "duplicate",
+}
+
+
+class ApiError(Exception):
+    """An application error, answered in the error envelope."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def validation_error(message: str) -> ApiError:
+    return ApiError(400, "VALIDATION_ERROR", message)
+
+
+def service_error(message: str) -> ApiError:
+    return ApiError(400, "SERVICE_ERROR", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", message)
+
+
+def duplicate(message: str) -> ApiError:
+    return ApiError(409, "DUPLICATE", message)
+
+
+@dataclass
+class Result:
+    """What a handler answers, before rendering; also what the audit log records."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    record_id: str | None = None
+    code: str | None = None
+
+    @property
+    def log_status(self) -> str:
+        if 200 <= self.status < 300:
+            return "success"
+        return _LOG_STATUS.get(self.code or "", "error")
+
+    @property
+    def error_message(self) -> str | None:
+        error = self.body.get("error")
+        return error.get("message") if isinstance(error, dict) else None
+
+
+def ok(data: Any, status: int = 200, record_id: str | None = None) -> Result:
+    return Result(status, {"success": True, "data": data}, {}, record_id=record_id)
+
+
+def page(settings: Settings, data: list, limit: int, next_cursor: str | None) -> Result:
+    body: dict[str, Any] = {"success": True, "data": data}
+    if not settings.has("list_without_pagination"):
+        body["pagination"] = {"limit": limit, "next_cursor": next_cursor}
+    return Result(200, body, {})
+
+
+def error(settings: Settings, exc: ApiError) -> Result:
+    code = exc.code.lower() if settings.has("lowercase_error_codes") else exc.code
+    body = {
+        "success": settings.has("error_success_true"),
+        "error": {"code": code, "message": exc.message},
+    }
+    return Result(exc.status, body, dict(exc.headers), code=exc.code)
+
+
+def detail(status: int, text: str) -> Result:
+    return Result(status, {"detail": text}, {})
+
+
+def render(settings: Settings, result: Result) -> Response:
+    """The HTTP response for `result` (uvicorn drops the body of a HEAD answer itself)."""
+    media_type = "text/plain" if settings.has("text_plain_content_type") else "application/json"
+    return Response(encode(result.body), result.status, result.headers, media_type)
+
+
+def encode(body: Any) -> bytes:
+    """Compact UTF-8 JSON; strings that cannot be UTF-8 (lone surrogates echoed back from a
+    request) fall back to \\u escapes instead of failing."""
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")

@@ -1,0 +1,103 @@
+"""Routing on the raw request path, so an identifier holding `/` (sent as %2F) stays one
+path segment: the raw path is split on `/` first, then each segment is percent-decoded once
+(a double-encoded value is taken literally after that one decode).
+
+Unknown paths are 404 NOT_FOUND; a documented path with an undocumented method is 405
+METHOD_NOT_ALLOWED with an Allow header (decisions.md, General).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from dmcert.reference.responses import ApiError, not_found
+from dmcert.reference.settings import Settings
+
+BASE_SEGMENTS = ("api", "integrations", "v1")
+COLLECTION = "collection"
+ITEM = "item"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One documented operation: its handler and, for writes, the body validator (which the
+    validation_before_scope fault runs early)."""
+
+    handler: Callable[[Any], Any]
+    validator: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    resource: str
+    identifier: str | None  # None on a collection, or an undecodable item segment
+    methods: dict[str, Endpoint]
+
+    def endpoint(self, method: str) -> Endpoint:
+        """The endpoint for `method` (HEAD is GET without a body), or 405."""
+        wanted = "GET" if method == "HEAD" else method
+        found = self.methods.get(wanted)
+        if found is None:
+            raise ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"Method {method} is not allowed on this path.",
+                {"Allow": self.allow},
+            )
+        return found
+
+    @property
+    def allow(self) -> str:
+        names = set(self.methods)
+        if "GET" in names:
+            names.add("HEAD")
+        return ", ".join(sorted(names))
+
+
+@dataclass
+class Router:
+    """Endpoints by (resource, collection|item) and method."""
+
+    routes: dict[tuple[str, str], dict[str, Endpoint]] = field(default_factory=dict)
+
+    def add(self, resource: str, kind: str, method: str, endpoint: Endpoint) -> None:
+        self.routes.setdefault((resource, kind), {})[method] = endpoint
+
+    def match(self, segments: list[str | None]) -> Match:
+        """The route for the path segments after the base path, or 404. An item route may
+        carry identifier None: a segment that could not be decoded (no record has it)."""
+        if segments and segments[-1] == "":
+            parts = segments[:-1]
+            if len(parts) == 1 and (parts[0], COLLECTION) in self.routes:
+                return Match(parts[0], None, self.routes[(parts[0], COLLECTION)])
+            if len(parts) == 2 and parts[1] != "" and (parts[0], ITEM) in self.routes:
+                return Match(parts[0], parts[1], self.routes[(parts[0], ITEM)])
+        raise not_found("No such endpoint.")
+
+
+def path_segments(settings: Settings, scope: dict[str, Any]) -> list[str | None]:
+    """The percent-decoded segments of the request path; None for one that is not UTF-8."""
+    if settings.has("slash_identifier_broken"):
+        return list(scope["path"].split("/")[1:])
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    return [_decode(settings, segment) for segment in raw.decode("latin-1").split("/")[1:]]
+
+
+def _decode(settings: Settings, segment: str) -> str | None:
+    try:
+        text = unquote(segment, errors="strict")
+        if settings.has("unicode_identifier_broken"):
+            text.encode("ascii")
+    except UnicodeError:
+        return None
+    return text
+
+
+def api_segments(segments: list[str | None]) -> list[str | None] | None:
+    """The segments after the API base path, or None when the path is outside it."""
+    if tuple(segments[: len(BASE_SEGMENTS)]) != BASE_SEGMENTS:
+        return None
+    return segments[len(BASE_SEGMENTS) :]

@@ -1,0 +1,242 @@
+"""Running the reference target: `dmcert serve`, and RunningTarget, which starts one in a
+subprocess for tests and for `dmcert check` without --target.
+
+`dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`,
+once its socket is listening, then serves until SIGINT or SIGTERM and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import uvicorn
+
+from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
+from dmcert.profile import TargetProfile, load_profile, write_profile
+from dmcert.reference.faults import FAULTS
+
+READY = "dmcert reference target ready at"
+_START_TIMEOUT = 20.0
+_STOP_TIMEOUT = 5.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, announcing readiness on stdout and leaving signal handling to serve_command
+    (uvicorn's own handlers re-raise the signal after shutdown, which would end the process
+    with a signal status instead of 0)."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            print(f"{READY} {self.url}", flush=True)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """`dmcert serve`: start the reference target and serve until SIGINT/SIGTERM."""
+    from dmcert.reference.app import create_app
+    from dmcert.reference.database import open_database
+    from dmcert.reference.keys import mint_profile
+    from dmcert.reference.settings import Settings
+
+    unknown = [name for name in args.fault if name not in FAULTS]
+    if unknown:
+        print(f"dmcert serve: error: unknown fault: {unknown[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
+    try:
+        url = args.db or f"sqlite:///{Path(scratch) / 'reference.db'}"
+        try:
+            settings = Settings(
+                db_url=url, order_identifier=args.order_identifier, faults=frozenset(args.fault)
+            )
+            db = open_database(url)
+        except ValueError as exc:
+            print(f"dmcert serve: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            if args.keys_out:
+                try:
+                    write_profile(mint_profile(db, settings), args.keys_out)
+                except OSError as exc:
+                    raise UsageError(f"cannot write keys file {args.keys_out}: {exc}") from None
+            sock = _bind(args.host, args.port)
+            host, port = sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            config = uvicorn.Config(
+                create_app(settings, db),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=_STOP_TIMEOUT,
+            )
+            server = _Server(config, f"http://{shown}:{port}")
+            _stop_on_signals(server)
+            with sock:
+                server.run(sockets=[sock])
+        finally:
+            db.dispose()
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return EXIT_OK
+
+
+def _stop_on_signals(server: uvicorn.Server) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+class RunningTarget:
+    """A reference target in a subprocess (`python -m dmcert serve --port 0`).
+
+    with RunningTarget(db_url=None, faults=(), order_identifier="external_order_id",
+                       keys_out=None) as target:
+        target.url, target.profile, target.keys_path, target.audit_writes()
+    """
+
+    def __init__(
+        self,
+        db_url: str | None = None,
+        faults: Sequence[str] = (),
+        order_identifier: str = "external_order_id",
+        keys_out: str | Path | None = None,
+    ) -> None:
+        self.db_url = db_url
+        self.faults = tuple(faults)
+        self.order_identifier = order_identifier
+        self._keys_out = Path(keys_out) if keys_out else None
+        self._scratch: str | None = None
+        self._process: subprocess.Popen | None = None
+        self.url = ""
+        self.keys_path = Path()
+        self.profile = TargetProfile()
+
+    def __enter__(self) -> RunningTarget:
+        self._scratch = tempfile.mkdtemp(prefix="dmcert-target-")
+        scratch = Path(self._scratch)
+        self.keys_path = self._keys_out or scratch / "keys.toml"
+        command = [
+            sys.executable, "-m", "dmcert", "serve",
+            "--host", "127.0.0.1", "--port", "0",
+            "--keys-out", str(self.keys_path),
+            "--order-identifier", self.order_identifier,
+        ]  # fmt: skip
+        if self.db_url:
+            command += ["--db", self.db_url]
+        for fault in self.faults:
+            command += ["--fault", fault]
+        stdout = (scratch / "stdout").open("w+b")
+        stderr = (scratch / "stderr").open("w+b")
+        try:
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+            )
+        finally:
+            stdout.close()
+            stderr.close()
+        try:
+            self.url = self._wait_ready(scratch)
+            self.profile = load_profile(self.keys_path)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _wait_ready(self, scratch: Path) -> str:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            text = (scratch / "stdout").read_text(encoding="utf-8", errors="replace")
+            for line in text.splitlines():
+                if line.startswith(READY):
+                    return line[len(READY) :].strip()
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.02)
+        errors = (scratch / "stderr").read_text(encoding="utf-8", errors="replace").strip()
+        state = (
+            f"exited with {self._process.returncode}"
+            if self._process.poll() is not None
+            else f"not ready after {_START_TIMEOUT:.0f} s"
+        )
+        raise RuntimeError(f"reference target {state}: {errors[-2000:] or 'no output'}")
+
+    def __exit__(self, *exc_info: object) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def _admin(self, path: str, **params: Any) -> Any:
+        response = httpx.get(
+            f"{self.url}/_reference/{path}",
+            params=params,
+            headers={"X-Admin-Token": self.profile.admin_token or ""},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def audit_writes(self) -> int:
+        """How many POST/PUT/DELETE requests the target recorded with a 2xx answer."""
+        return int(self._admin("audit/writes")["writes"])
+
+    def audit_entries(self, after: int = 0) -> list[dict[str, Any]]:
+        """Audit log entries with seq greater than `after`, oldest first."""
+        return self._admin("audit", after=after)
+
+    def ship(self, identifier: str) -> dict[str, Any]:
+        """Mark an order shipped through the admin route; the order as stored."""
+        response = httpx.post(
+            f"{self.url}/_reference/orders/{quote(identifier, safe='')}/ship",
+            headers={"X-Admin-Token": self.profile.admin_token or ""},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()["data"]
