@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from dmcert.errors import UnreachableError, UsageError
+from dmcert.exchange import json_or_none
 
 BASE_PATH = "/api/integrations/v1"
 
@@ -34,7 +35,9 @@ def probe(root: str, timeout: float = 10.0) -> None:
         reason = str(exc) or exc.__class__.__name__
         raise UnreachableError(f"target unreachable at {root}: {reason}") from None
     content_type = response.headers.get("content-type", "")
-    if "json" not in content_type:
+    # The body decides, not the header: a wrong Content-Type is a finding (ENV-006), not
+    # a sign of another service.
+    if not isinstance(json_or_none(response), dict):
         raise UnreachableError(
             f"target at {root} does not answer as the Datamingle integrations API: "
             f"GET {BASE_PATH}/orders/ gave {response.status_code} {content_type or 'no content type'}"

@@ -1,0 +1,246 @@
+"""Area ENV: the response envelopes of every operation, the success flag, the JSON content
+type, record ids and timestamps, and how request bodies are read."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from dmcert.client import Reply, path_of
+from dmcert.samples import (
+    Call,
+    Subjects,
+    create_subjects,
+    is_single,
+    listed_identifier,
+    read_call,
+    rejected_call,
+    track_created,
+    valid_call,
+)
+from dmcert.spec import Operation, operations
+from dmcert.steps import must
+from dmcert.verdicts import PreconditionFailed
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+INTERNAL_FIELDS = {
+    "orders": ("id", "order_number", "external_order_id", "status", "items", "created_at"),
+    "products": ("id", "sku", "quantity", "is_active", "cost", "custom_fields"),
+    "locations": ("id", "code", "name", "zone", "aisle", "is_active"),
+}
+
+
+@pytest.fixture(scope="module")
+def subjects(run, api, records) -> Subjects | None:
+    return None if run.read_only else create_subjects(api, records)
+
+
+def is_json(reply: Reply) -> bool:
+    media = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json"
+
+
+def excerpt(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False)[:200]
+
+
+def check_envelope(expect, op: Operation, reply: Reply) -> None:
+    """ENV-001..006 (and INV-026's envelope) on one reply to the full key, whatever its status."""
+    body = reply.body
+    where = f"{op.key} answered {reply.status}"
+    content_type = reply.headers.get("content-type")
+    expect("ENV-006", is_json(reply), f"{where} with Content-Type {content_type!r}", reply)
+    if not isinstance(body, dict):
+        expect("ENV-004", False, f"{where} with a body that is not a JSON object", reply)
+        return
+    success = body.get("success")
+    if 200 <= reply.status < 300:
+        expect("ENV-004", success is True, f"{where} with success {success!r}", reply)
+        data = body.get("data")
+        shape = f"{where}: data is {type(data).__name__}"
+        if op.method == "GET" and not is_single(op):
+            pagination = body.get("pagination")
+            shape += f", pagination is {type(pagination).__name__}"
+            expect("ENV-002", isinstance(data, list) and isinstance(pagination, dict), shape, reply)
+        elif op.method == "GET" and op.collection == "inventory":
+            expect("INV-026", isinstance(data, list), shape, reply)
+        else:
+            expect("ENV-001", isinstance(data, dict), shape, reply)
+    elif 400 <= reply.status < 500:
+        error = body.get("error")
+        well_formed = (
+            success is False
+            and isinstance(error, dict)
+            and isinstance(error.get("code"), str)
+            and isinstance(error.get("message"), str)
+            and bool(error["message"])
+        )
+        expect("ENV-003", well_formed, f"{where} with body {excerpt(body)}", reply)
+        if "success" in body:
+            expect("ENV-004", success is False, f"{where} with success {success!r}", reply)
+        if reply.status not in (401, 403):
+            expect(
+                "ENV-005",
+                "detail" not in body and isinstance(error, dict),
+                f"{where} with body {excerpt(body)}",
+                reply,
+            )
+
+
+def check_record_after_call(expect, op: Operation, call: Call, reply: Reply, field: str) -> None:
+    """ENV-008: 200, and data is the addressed record as it is after the call."""
+    data = reply.data if isinstance(reply.data, dict) else {}
+    after = str(data.get(field)) == call.identifier
+    if op.method == "PUT":
+        after = after and all(data.get(name) == value for name, value in call.json.items())
+    elif op.method == "DELETE" and op.collection == "orders":
+        after = after and data.get("status") == "cancelled"
+    elif op.method == "DELETE":
+        after = after and data.get("is_active") is False
+    message = f"{op.key} answered {reply.status} with data {excerpt(data)}"
+    expect("ENV-008", reply.status == 200 and after, message, reply)
+
+
+def _success_cases():
+    for op in operations():
+        marks = [] if op.method == "GET" else [pytest.mark.writes]
+        if is_single(op):
+            extra = "INV-026" if op.collection == "inventory" else "ENV-008"
+            marks.append(pytest.mark.requirement(extra))
+        yield pytest.param(op, id=op.key, marks=marks)
+
+
+@pytest.mark.requirement("ENV-001", "ENV-002", "ENV-004", "ENV-006")
+@pytest.mark.parametrize("op", list(_success_cases()))
+def test_every_operation_answers_success_in_the_documented_envelope(
+    op, api, records, subjects, expect
+):
+    """ENV-001, ENV-002, ENV-004, ENV-006 (+ ENV-008 or INV-026): a valid call of each
+    documented operation answers {"success": true, "data": ...} as JSON, lists with a
+    pagination object, and single-record GET/PUT/DELETE 200 with the record after the call."""
+    if subjects is not None:
+        call = valid_call(op, records, subjects)
+    elif not is_single(op):
+        call = read_call(op, None)
+    else:
+        identifier = listed_identifier(api, op.collection, records.order_identifier)
+        if identifier is None:
+            pytest.skip(f"the target lists no {op.collection} record to read")
+        call = read_call(op, identifier)
+    reply = call.send(api)
+    track_created(records, call, reply)
+    check_envelope(expect, op, reply)
+    if not 200 <= reply.status < 300:
+        raise PreconditionFailed(f"a valid call was refused: {reply.exchange.summary()}")
+    if is_single(op) and op.collection != "inventory":
+        field = {"products": "sku", "locations": "code"}.get(op.collection)
+        check_record_after_call(expect, op, call, reply, field or records.order_identifier)
+
+
+@pytest.mark.requirement("ENV-003", "ENV-004", "ENV-005", "ENV-006")
+@pytest.mark.parametrize("op", operations(), ids=lambda op: op.key)
+def test_every_operation_answers_errors_in_the_error_envelope(op, run, api, expect):
+    """ENV-003, ENV-004, ENV-005, ENV-006: an invalid call of each documented operation (a
+    garbage cursor, an empty create body, an unknown record) answers {"success": false,
+    "error": {code, message}} as JSON, never {"detail": ...}."""
+    reply = rejected_call(op, run.prefix).send(api, rejected=True)
+    check_envelope(expect, op, reply)
+    if not 400 <= reply.status < 500:
+        raise PreconditionFailed(f"an invalid call was not refused: {reply.exchange.summary()}")
+
+
+@pytest.mark.requirement("ENV-007")
+@pytest.mark.writes
+@pytest.mark.parametrize("content_type", ["text/plain", None], ids=["text-plain", "absent"])
+def test_json_body_is_read_whatever_the_content_type(content_type, api, records, expect):
+    """ENV-007: a JSON create body sent as text/plain, or without Content-Type, is read as
+    JSON (201)."""
+    sku = records.name("sku")
+    headers = {"Content-Type": content_type} if content_type else {}
+    reply = api.post(path_of("products"), content=json.dumps({"sku": sku}), headers=headers)
+    if reply.status == 201:
+        records.track("products", sku)
+    data = reply.data if isinstance(reply.data, dict) else {}
+    expect(
+        "ENV-007",
+        reply.status == 201 and data.get("sku") == sku,
+        f"a product create with Content-Type {content_type or 'absent'} answered {reply.status}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("ENV-009", "ENV-010", "ENV-011")
+def test_record_ids_are_uuids_and_created_at_carries_a_timezone(api, records, subjects, expect):
+    """ENV-009, ENV-010, ENV-011: ids of orders, order lines, products and locations are
+    UUID strings; their created_at is ISO 8601 with a timezone."""
+    samples: list[tuple[str, dict, Reply]] = []
+    for collection in ("orders", "products", "locations"):
+        reply = must(api.get(path_of(collection), params={"limit": "3"}), 200, "a list")
+        entries = reply.data if isinstance(reply.data, list) else []
+        samples += [(collection, entry, reply) for entry in entries if isinstance(entry, dict)]
+    if subjects is not None:
+        path = path_of("orders", subjects.main["orders"])
+        reply = must(api.get(path), 200, "reading an order")
+        samples.append(("orders", reply.data, reply))
+    if not samples:
+        pytest.skip("the target lists no order, product or location")
+    for collection, record, reply in samples:
+        ids = [record.get("id")]
+        if collection == "orders":
+            items = record.get("items")
+            ids += [item.get("id") for item in items or () if isinstance(item, dict)]
+        bad = [value for value in ids if not (isinstance(value, str) and UUID.match(value))]
+        expect("ENV-009", not bad, f"{collection} record ids {ids} (not UUIDs: {bad})", reply)
+        stamp = record.get("created_at")
+        rule = "ENV-010" if collection == "orders" else "ENV-011"
+        expect(rule, has_timezone(stamp), f"{collection} created_at is {stamp!r}", reply)
+
+
+def has_timezone(value: Any) -> bool:
+    """Whether `value` is an ISO 8601 date-time string with a timezone designator."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+@pytest.mark.requirement("ENV-012")
+@pytest.mark.writes
+def test_unknown_request_fields_are_ignored(api, records, expect):
+    """ENV-012: a location create with an extra, undocumented field is 201 as without it."""
+    code = records.name("loc")
+    body = {"code": code, "name": "extra field", "x_dmcert_unknown": {"nested": [1, 2]}}
+    reply = api.post(path_of("locations"), json=body)
+    if reply.status == 201:
+        records.track("locations", code)
+    data = reply.data if isinstance(reply.data, dict) else {}
+    expect(
+        "ENV-012",
+        reply.status == 201 and data.get("code") == code,
+        f"a create with an unknown field answered {reply.status}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("ENV-013")
+@pytest.mark.writes
+def test_pass_through_key_reads_and_writes_internal_field_names(api, records, subjects, expect):
+    """ENV-013: with a pass-through key, records come back under the documented internal
+    field names (order_number, items[].sku.sku, sku, code, ...)."""
+    for collection, fields in INTERNAL_FIELDS.items():
+        reply = must(api.get(path_of(collection, subjects.main[collection])), 200, "a read")
+        data = reply.data if isinstance(reply.data, dict) else {}
+        missing = [name for name in fields if name not in data]
+        if collection == "orders":
+            items = data.get("items") or [{}]
+            line = items[0] if isinstance(items[0], dict) else {}
+            sku = line.get("sku")
+            if not (isinstance(sku, dict) and sku.get("sku") == subjects.sku):
+                missing.append("items[].sku.sku")
+        expect("ENV-013", not missing, f"{collection} record lacks {missing}", reply)

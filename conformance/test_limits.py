@@ -1,0 +1,121 @@
+"""Area LIM (and VER's deprecation headers): the 10 MB body cap, and the throttling and
+deprecation headers, which must be well-formed wherever a target sends them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from functools import cache
+
+import pytest
+
+from dmcert.client import Reply, path_of
+from dmcert.spec import operations
+
+MAX_BODY = 10_485_760
+JSON = {"Content-Type": "application/json"}
+NON_NEGATIVE_INTEGER = re.compile(r"^\d+$")
+LINK_ENTRY = re.compile(r"\s*<[^<>]*>\s*(;[^,]*)?")
+
+
+@cache
+def padded_body(prefix: bytes, size: int, suffix: bytes = b'"}') -> bytes:
+    """A JSON object of exactly `size` bytes: `prefix`, padding characters, `suffix`."""
+    return prefix + b"x" * (size - len(prefix) - len(suffix)) + suffix
+
+
+@pytest.mark.requirement("LIM-001", "ERR-017")
+def test_body_over_10_mb_is_413_payload_too_large(api, expect):
+    """LIM-001, ERR-017: a 10.5 MB body is 413, in the error envelope with code
+    PAYLOAD_TOO_LARGE (a product create without sku: refused whatever happens)."""
+    body = padded_body(b'{"padding": "', MAX_BODY + MAX_BODY // 20)
+    reply = api.post(path_of("products"), content=body, headers=JSON, rejected=True)
+    said = f"a {len(body):,}-byte body answered {reply.status} {reply.error_code or ''}"
+    expect("LIM-001", reply.status == 413, said, reply)
+    enveloped = isinstance(reply.body, dict) and reply.body.get("success") is False
+    expect(
+        "ERR-017",
+        reply.status == 413 and enveloped and reply.error_code == "PAYLOAD_TOO_LARGE",
+        said,
+        reply,
+    )
+
+
+@pytest.mark.requirement("LIM-002")
+def test_body_of_exactly_10_mb_is_not_rejected_for_its_size(api, expect):
+    """LIM-002: a body of exactly 10,485,760 bytes is not 413 (an inventory upsert with an
+    empty row list and long notes: refused as 400 for its content, not for its size)."""
+    body = padded_body(b'{"inventory": [], "notes": "', MAX_BODY)
+    reply = api.post(path_of("inventory"), content=body, headers=JSON, rejected=True)
+    expect(
+        "LIM-002",
+        reply.status != 413,
+        f"a {len(body):,}-byte body answered {reply.status} {reply.error_code or ''}",
+        reply,
+    )
+
+
+def sunset_ok(value: str) -> bool:
+    try:
+        return value.strip().endswith("GMT") and parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def deprecation_links(value: str) -> list[str]:
+    """The entries of a Link header whose rel is deprecation."""
+    entries = re.split(r",(?=\s*<)", value)
+    return [entry for entry in entries if re.search(r'rel="?deprecation"?', entry, re.I)]
+
+
+def link_ok(value: str) -> bool:
+    return all(LINK_ENTRY.fullmatch(entry) for entry in deprecation_links(value))
+
+
+def deprecation_complete(reply: Reply) -> bool:
+    headers = reply.headers
+    if "deprecation" not in headers:
+        return True
+    return "sunset" in headers and bool(deprecation_links(headers.get("link", "")))
+
+
+HEADER_RULES: list[tuple[str, str, Callable[[str], bool]]] = [
+    ("LIM-005", "retry-after", lambda value: bool(NON_NEGATIVE_INTEGER.match(value.strip()))),
+    (
+        "LIM-006",
+        "x-ratelimit-remaining",
+        lambda value: bool(NON_NEGATIVE_INTEGER.match(value.strip())),
+    ),
+    ("VER-003", "sunset", sunset_ok),
+    ("VER-004", "deprecation", lambda value: value.strip().lower() == "true"),
+    ("VER-005", "link", link_ok),
+]
+
+
+@pytest.mark.requirement("LIM-005", "LIM-006", "VER-003", "VER-004", "VER-005", "VER-006")
+def test_throttling_and_deprecation_headers_are_well_formed_when_present(run, api, expect):
+    """LIM-005, LIM-006, VER-003..006: on the replies of every list, an unknown record and a
+    refused create, Retry-After and X-RateLimit-Remaining (if sent) are non-negative
+    integers; Sunset is an HTTP-date, Deprecation reads true, a rel="deprecation" Link holds
+    a <URI>, and Deprecation comes with Sunset and that Link."""
+    replies = [api.get(op.path) for op in operations() if op.method == "GET" and "{" not in op.path]
+    replies.append(api.get(path_of("products", f"{run.prefix}unknown")))
+    replies.append(api.post(path_of("products"), json={}, rejected=True))
+    for rule, header, well_formed in HEADER_RULES:
+        carrying = [reply for reply in replies if header in reply.headers]
+        bad = [reply for reply in carrying if not well_formed(reply.headers[header])]
+        values = sorted({reply.headers[header] for reply in bad})
+        expect(
+            rule,
+            not bad,
+            f"{header}: sent on {len(carrying)} of {len(replies)} replies, malformed: {values}",
+            *(bad or replies[:1]),
+        )
+    incomplete = [reply for reply in replies if not deprecation_complete(reply)]
+    expect(
+        "VER-006",
+        not incomplete,
+        f"Deprecation without Sunset and a rel=deprecation Link on {len(incomplete)} replies",
+        *(incomplete or replies[:1]),
+    )

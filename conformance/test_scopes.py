@@ -1,0 +1,205 @@
+"""Area SCOPE: the scope x operation matrix derived from the keys the target profile
+declares, wildcards, the denied-call body, that a denied call changes nothing, and the order
+of the scope check against validation, record lookup and method routing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from dmcert.client import Reply, path_of
+from dmcert.profile import Key, TargetProfile
+from dmcert.samples import (
+    INVALID_UPDATE,
+    Call,
+    Subjects,
+    create_subjects,
+    is_single,
+    rejected_call,
+    track_created,
+    unknown_identifier,
+    valid_call,
+)
+from dmcert.scopes import action_for
+from dmcert.spec import Operation, operations
+
+DENIED = {"detail": "You do not have permission to perform this action."}
+OPS = operations()
+MATRIX_RULES = (
+    "SCOPE-002",
+    "SCOPE-003",
+    "SCOPE-004",
+    "SCOPE-005",
+    "SCOPE-006",
+    "SCOPE-007",
+    "SCOPE-008",
+    "SCOPE-011",
+)
+
+
+@pytest.fixture(scope="module")
+def subjects(run, api, records) -> Subjects | None:
+    return None if run.read_only else create_subjects(api, records)
+
+
+def usable_keys(profile: TargetProfile) -> list[Key]:
+    keys = [key for key in profile.keys.values() if key.usable]
+    if not keys:
+        pytest.skip("the target profile declares no usable key")
+    return sorted(keys, key=lambda key: key.name)
+
+
+def denied_key(profile: TargetProfile, method: str, resource: str) -> Key:
+    """A usable key whose scopes do not allow `method` on `resource`, or skip."""
+    for key in usable_keys(profile):
+        if not key.allows(method, resource):
+            return key
+    pytest.skip(f"every key of the target profile may {method} {resource}")
+
+
+def rules_for(key: Key, op: Operation, allowed: bool) -> list[str]:
+    """The requirements one matrix cell demonstrates, from how the key's scopes decide it."""
+    resource, action = op.collection, action_for(op.method)
+    if allowed:
+        if "integrations.*" in key.scopes:
+            return ["SCOPE-002"]
+        if f"integrations.{resource}.*" in key.scopes:
+            return ["SCOPE-003"]
+        explicit = resource == "inventory" and f"integrations.inventory.{action}" in key.scopes
+        return ["SCOPE-005", "SCOPE-008"] if explicit else ["SCOPE-005"]
+    on_resource = any(scope.startswith(f"integrations.{resource}.") for scope in key.scopes)
+    rules = ["SCOPE-005" if on_resource else "SCOPE-004"]
+    if resource == "inventory" and "integrations.inventory.delete" in key.scopes:
+        rules.append("SCOPE-011")
+    return rules
+
+
+def cell(key: Key, op: Operation, reply: Reply) -> str:
+    scopes = ", ".join(key.scopes) or "no scopes"
+    return f"key {key.name} [{scopes}]: {op.key} answered {reply.status}"
+
+
+def state_of(reply: Reply) -> tuple[int, Any]:
+    """What a GET shows, with list order ignored (rows of one location have no fixed order)."""
+    data = reply.data
+    if isinstance(data, list):
+        data = sorted(json.dumps(item, sort_keys=True) for item in data)
+    return reply.status, data
+
+
+@pytest.mark.requirement(*MATRIX_RULES)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.key)
+def test_each_key_may_call_exactly_what_its_scopes_grant(
+    op, run, api, profile, records, subjects, expect
+):
+    """SCOPE-002..008, SCOPE-011: for every usable key of the profile, an operation its
+    declared scopes allow is not refused (not 401/403), and one they do not allow is 403
+    {"detail": "You do not have permission to perform this action."} and changes nothing
+    (read back with the full key). --read-only runs send denied writes with invalid bodies
+    only and skip allowed writes."""
+    for key in usable_keys(profile):
+        allowed = key.allows(op.method, op.collection)
+        if allowed:
+            check_allowed(op, key, run, api, records, subjects, expect)
+        else:
+            check_denied(op, key, run, api, records, subjects, expect)
+
+
+def check_allowed(op, key, run, api, records, subjects, expect) -> None:
+    if subjects is None and op.method != "GET":
+        return  # an allowed write would write
+    call = valid_call(op, records, subjects) if subjects else rejected_call(op, run.prefix)
+    reply = call.send(api, key=key)
+    track_created(records, call, reply)
+    for rule in rules_for(key, op, allowed=True):
+        expect(rule, reply.status not in (401, 403), f"{cell(key, op, reply)} (allowed)", reply)
+
+
+def check_denied(op, key, run, api, records, subjects, expect) -> None:
+    if subjects is None:
+        call: Call = rejected_call(op, run.prefix)
+    else:
+        call = valid_call(op, records, subjects, victim=False)
+    before = api.get(call.state) if subjects is not None and call.state else None
+    reply = call.send(api, key=key, rejected=subjects is None)
+    for rule in rules_for(key, op, allowed=False):
+        expect(rule, reply.status == 403, f"{cell(key, op, reply)} (denied)", reply)
+    expect(
+        "SCOPE-006",
+        reply.status == 403 and reply.body == DENIED,
+        f"{cell(key, op, reply)} (denied) with "
+        + ("the documented body" if reply.body == DENIED else "another body"),
+        reply,
+    )
+    if before is None:
+        return
+    after = api.get(call.state)
+    if call.creates is not None and after.status == 200:
+        records.track(*call.creates)
+    expect(
+        "SCOPE-007",
+        state_of(before) == state_of(after),
+        f"{cell(key, op, reply)} (denied); GET {call.state} answered {before.status} before "
+        f"and {after.status} after, data {'equal' if before.data == after.data else 'changed'}",
+        reply,
+        before,
+        after,
+    )
+
+
+WRITE_OPS = [op for op in OPS if op.method in ("POST", "PUT")]
+
+
+@pytest.mark.requirement("SCOPE-009")
+@pytest.mark.parametrize("op", WRITE_OPS, ids=lambda op: op.key)
+def test_scope_check_precedes_body_validation(op, run, api, profile, subjects, expect):
+    """SCOPE-009: a key without write scope sending an invalid body gets 403, not 400 (a
+    create with {}, an update of an existing record with a mistyped field)."""
+    key = denied_key(profile, op.method, op.collection)
+    if op.method == "POST":
+        reply = api.post(op.path, key=key, json={}, rejected=True)
+    elif subjects is not None:
+        path = path_of(op.collection, subjects.main[op.collection])
+        reply = api.put(path, key=key, json=INVALID_UPDATE[op.collection], rejected=True)
+    else:
+        pytest.skip("needs a record of this run (not created in --read-only runs)")
+    expect(
+        "SCOPE-009",
+        reply.status == 403,
+        f"key {key.name}: {op.key} with an invalid body answered {reply.status} "
+        f"{reply.error_code or ''}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("SCOPE-010")
+@pytest.mark.parametrize("op", [op for op in OPS if is_single(op)], ids=lambda op: op.key)
+def test_scope_check_precedes_record_lookup(op, run, api, profile, expect):
+    """SCOPE-010: a key without the action gets 403 for an unknown identifier, not 404."""
+    key = denied_key(profile, op.method, op.collection)
+    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
+    expect(
+        "SCOPE-010",
+        reply.status == 403,
+        f"key {key.name}: {op.key} of an unknown record answered {reply.status} "
+        f"{reply.error_code or ''}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("SCOPE-012")
+@pytest.mark.parametrize("template", sorted({op.path for op in OPS}))
+def test_undocumented_method_is_405_before_the_scope_check(template, run, api, profile, expect):
+    """SCOPE-012: PATCH is 405 also for a key without write scope on the resource."""
+    collection = template.strip("/").split("/")[0]
+    key = denied_key(profile, "PATCH", collection)
+    path = path_of(collection, unknown_identifier(run.prefix)) if "{" in template else template
+    reply = api.request("PATCH", path, key=key, json={}, rejected=True)
+    expect(
+        "SCOPE-012",
+        reply.status == 405,
+        f"key {key.name}: PATCH {template} answered {reply.status}",
+        reply,
+    )
