@@ -65,7 +65,7 @@ def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str
         flag
         for flag, on in (
             ("--read-only", args.read_only),
-            ("--strict", args.strict),
+            ("--dmcert-strict", args.strict),
             ("--quick", args.quick),
         )
         if on

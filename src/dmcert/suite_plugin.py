@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import random
-from functools import cache
 import warnings
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", help="deployment root URL (default: embedded reference target)")
     group.addoption("--keys", help="target profile (TOML keys file)")
     group.addoption("--read-only", action="store_true", help="send no request that can write")
-    group.addoption("--strict", action="store_true", help="SHOULD requirements fail the run")
+    # not --strict: pytest 9 has its own --strict option
+    group.addoption(
+        "--dmcert-strict",
+        dest="dmcert_strict",
+        action="store_true",
+        help="SHOULD requirements fail the run",
+    )
     group.addoption("--quick", action="store_true", help="small example budgets")
     group.addoption("--seed", type=int, help="seed for generated data")
     group.addoption("--max-examples", type=int, help="examples per schema-driven test")
@@ -68,7 +74,7 @@ def _start_run(config: pytest.Config) -> Run:
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
     common = dict(
         reports=reports,
-        strict=opt.strict,
+        strict=opt.dmcert_strict,
         read_only=opt.read_only,
         quick=opt.quick,
         seed=seed,
