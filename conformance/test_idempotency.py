@@ -1,0 +1,291 @@
+"""Area IDEM: idempotency by natural keys. No Idempotency-Key header; re-sent creates are
+refused by order_number, sku or code and change nothing; repeated PUTs and DELETEs reach
+the same state; a re-sent bulk inventory batch is a safe re-upsert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dmcert.client import ApiClient, Reply, path_of
+from dmcert.records import Records
+from dmcert.steps import must
+
+VOLATILE = frozenset({"updated_at"})
+"""Fields a repeated write may change even when it changes nothing else."""
+ALREADY_EXISTS = "order_number already exists"
+
+
+def said(reply: Reply) -> str:
+    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
+
+
+def code_of(reply: Reply) -> str:
+    """The error code; its casing is ERR-001's concern, not this area's."""
+    return (reply.error_code or "").upper()
+
+
+def stable(reply: Reply) -> dict[str, Any]:
+    """The record in `reply` without the fields a no-op may still touch."""
+    data = reply.data if isinstance(reply.data, dict) else {}
+    return {name: value for name, value in data.items() if name not in VOLATILE}
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+
+
+def read(api: ApiClient, collection: str, identifier: str) -> Reply:
+    return must(api.get(path_of(collection, identifier)), 200, f"reading {collection} back")
+
+
+@pytest.fixture(scope="module")
+def sku(records: Records) -> str:
+    return records.product()["sku"]
+
+
+def order_path(records: Records, order: dict[str, Any]) -> str:
+    return path_of("orders", records.order_id(order))
+
+
+def resend_order(api: ApiClient, records: Records, body: dict[str, Any]) -> Reply:
+    """POST an order body; a target that wrongly creates it gets it registered for cleanup."""
+    reply = api.post(path_of("orders"), json=body)
+    if 200 <= reply.status < 300:
+        records.track("orders", records.order_id(body))
+    return reply
+
+
+@pytest.mark.requirement("IDEM-001")
+@pytest.mark.writes
+def test_idempotency_key_header_has_no_effect(api, records, expect):
+    """IDEM-001: two product creates with the same Idempotency-Key header and different
+    skus both succeed (201) and both products exist."""
+    headers = {"Idempotency-Key": records.name("idem")}
+    for _ in range(2):
+        sku = records.name("sku")
+        reply = api.post(path_of("products"), json={"sku": sku}, headers=headers)
+        if reply.status == 201:
+            records.track("products", sku)
+        after = api.get(path_of("products", sku))
+        expect(
+            "IDEM-001",
+            reply.status == 201 and after.status == 200,
+            f"a create with a reused Idempotency-Key {said(reply)}; GET {said(after)}",
+            reply,
+            after,
+        )
+
+
+@pytest.mark.requirement("IDEM-002")
+@pytest.mark.writes
+def test_resent_identical_order_create_is_refused_and_changes_nothing(api, records, sku, expect):
+    """IDEM-002: re-sending an identical order create is 400 VALIDATION_ERROR "order_number
+    already exists" and the original order reads back as created."""
+    body = records.order_body(sku, customer_name="Original")
+    first = must(resend_order(api, records, body), 201, "creating an order")
+    again = resend_order(api, records, body)
+    after = read(api, "orders", records.order_id(body))
+    expect(
+        "IDEM-002",
+        again.status == 400
+        and code_of(again) == "VALIDATION_ERROR"
+        and ALREADY_EXISTS in again.error_message,
+        f"an identical re-send {said(again)}: {again.error_message[:160]!r}",
+        again,
+    )
+    difference = changed(stable(first), stable(after))
+    expect("IDEM-002", not difference, f"the original order changed in {difference}", first, after)
+
+
+@pytest.mark.requirement("IDEM-003")
+@pytest.mark.writes
+def test_order_create_retry_with_a_different_body_is_still_refused(api, records, sku, expect):
+    """IDEM-003: a create with an existing order_number but a different body (other
+    external_order_id, customer and quantity) is 400 VALIDATION_ERROR "order_number already
+    exists", and the original order is unchanged."""
+    body = records.order_body(sku, customer_name="Original")
+    first = must(resend_order(api, records, body), 201, "creating an order")
+    other = records.order_body(
+        sku,
+        order_number=body["order_number"],
+        customer_name="Someone else",
+        items=[{"sku_code": sku, "quantity": 7}],
+    )
+    again = resend_order(api, records, other)
+    after = read(api, "orders", records.order_id(body))
+    expect(
+        "IDEM-003",
+        again.status == 400
+        and code_of(again) == "VALIDATION_ERROR"
+        and ALREADY_EXISTS in again.error_message,
+        f"a re-send with another body {said(again)}: {again.error_message[:160]!r}",
+        again,
+    )
+    difference = changed(stable(first), stable(after))
+    expect("IDEM-003", not difference, f"the original order changed in {difference}", first, after)
+
+
+@pytest.mark.requirement("IDEM-004")
+@pytest.mark.writes
+def test_resent_product_or_location_create_is_409_and_changes_nothing(api, records, expect):
+    """IDEM-004: re-sending a product create, or a location create, is 409 DUPLICATE and
+    the original record reads back unchanged."""
+    creates = [
+        ("products", "sku", {"quantity": 5, "custom_fields": {"color": "blue"}}),
+        ("locations", "code", {"name": "Aisle A", "zone": "A", "aisle": "1"}),
+    ]
+    for collection, field, fields in creates:
+        body = {field: records.name(field), **fields}
+        first = must(api.post(path_of(collection), json=body), 201, f"creating {collection}")
+        records.track(collection, body[field])
+        again = api.post(path_of(collection), json=body)
+        after = read(api, collection, body[field])
+        difference = changed(stable(first), stable(after))
+        expect(
+            "IDEM-004",
+            again.status == 409 and code_of(again) == "DUPLICATE" and not difference,
+            f"re-sending a {collection} create {said(again)}; the record changed in {difference}",
+            again,
+            after,
+        )
+
+
+def put_twice(api: ApiClient, path: str, body: dict[str, Any]) -> tuple[Reply, Reply, Reply, Reply]:
+    """PUT `body` twice, reading the record after each: (put, read, put again, read again)."""
+    first = must(api.put(path, json=body), 200, "a PUT")
+    shown = must(api.get(path), 200, "reading the record back")
+    again = api.put(path, json=body)
+    shown_again = must(api.get(path), 200, "reading the record back")
+    return first, shown, again, shown_again
+
+
+@pytest.mark.requirement("IDEM-005")
+@pytest.mark.writes
+def test_repeated_order_put_gives_the_same_state(api, records, sku, expect):
+    """IDEM-005: the same order PUT sent twice answers 200 both times and leaves the same
+    state (GET after each is the same)."""
+    order = records.order(sku)
+    body = {"customer_name": "Twice", "notes": "same", "metadata": {"k": 1}, "status": "processing"}
+    _first, shown, again, shown_again = put_twice(api, order_path(records, order), body)
+    difference = changed(stable(shown), stable(shown_again))
+    expect(
+        "IDEM-005",
+        again.status == 200 and not difference,
+        f"the repeated PUT {said(again)}; state differs in {difference}",
+        shown,
+        shown_again,
+    )
+
+
+@pytest.mark.requirement("IDEM-006")
+@pytest.mark.writes
+def test_repeated_product_or_location_put_gives_the_same_state(api, records, expect):
+    """IDEM-006: the same product PUT, and the same location PUT, sent twice answer 200 both
+    times and leave the same state."""
+    puts = [
+        ("products", records.product()["sku"], {"quantity": 9, "custom_fields": {"a": "b"}}),
+        ("locations", records.location()["code"], {"name": "Twice", "metadata": {"k": [1]}}),
+    ]
+    for collection, identifier, body in puts:
+        _first, shown, again, shown_again = put_twice(api, path_of(collection, identifier), body)
+        difference = changed(stable(shown), stable(shown_again))
+        expect(
+            "IDEM-006",
+            again.status == 200 and not difference,
+            f"the repeated {collection} PUT {said(again)}; state differs in {difference}",
+            shown,
+            shown_again,
+        )
+
+
+@pytest.mark.requirement("IDEM-007")
+@pytest.mark.writes
+def test_repeated_cancel_leaves_the_order_as_it_was(api, records, sku, expect):
+    """IDEM-007: a second and third DELETE of a cancelled order leave it cancelled and
+    otherwise as the first DELETE left it (whatever they answer, short of a 5xx)."""
+    order = records.order(sku)
+    path = order_path(records, order)
+    must(api.delete(path, json={"reason": "once"}), 200, "cancelling an order")
+    shown = read(api, "orders", records.order_id(order))
+    for attempt in ("second", "third"):
+        again = api.delete(path, json={"reason": attempt})
+        shown_again = read(api, "orders", records.order_id(order))
+        difference = changed(stable(shown), stable(shown_again))
+        expect(
+            "IDEM-007",
+            again.status < 500
+            and stable(shown_again).get("status") == "cancelled"
+            and not difference,
+            f"a {attempt} DELETE {said(again)}; the order differs in {difference}",
+            again,
+            shown_again,
+        )
+
+
+@pytest.mark.requirement("IDEM-008")
+@pytest.mark.writes
+def test_repeated_delete_of_product_or_location_is_200_and_changes_nothing(api, records, expect):
+    """IDEM-008: a second DELETE of a product, and of a location, answers 200 and leaves it
+    inactive and otherwise as the first DELETE left it."""
+    subjects = [("products", records.product()["sku"]), ("locations", records.location()["code"])]
+    for collection, identifier in subjects:
+        path = path_of(collection, identifier)
+        must(api.delete(path), 200, f"deactivating {collection}")
+        shown = read(api, collection, identifier)
+        again = api.delete(path)
+        shown_again = read(api, collection, identifier)
+        difference = changed(stable(shown), stable(shown_again))
+        expect(
+            "IDEM-008",
+            again.status == 200
+            and stable(shown_again).get("is_active") is False
+            and not difference,
+            f"a second {collection} DELETE {said(again)}; is_active "
+            f"{stable(shown_again).get('is_active')!r}; differs in {difference}",
+            again,
+            shown_again,
+        )
+
+
+@pytest.mark.requirement("IDEM-009")
+@pytest.mark.writes
+def test_resent_bulk_batch_is_a_safe_re_upsert(api, records, expect):
+    """IDEM-009: re-sending a whole bulk batch answers 200 with every row updated, and the
+    location holds the same rows with the same quantities, none duplicated."""
+    location = records.location()["code"]
+    rows = [
+        {"location_code": location, "sku_code": records.product()["sku"], "quantity": quantity}
+        for quantity in (4, 0, 11)
+    ]
+    batch = {"inventory": rows, "source": "erp_sync"}
+    must(api.post(path_of("inventory"), json=batch), 200, "a bulk upsert")
+    shown = read(api, "inventory", location)
+    again = api.post(path_of("inventory"), json=batch)
+    shown_again = read(api, "inventory", location)
+    data = again.data if isinstance(again.data, dict) else {}
+    counted = tuple(data.get(name) for name in ("total", "created", "updated", "failed"))
+    expect(
+        "IDEM-009",
+        again.status == 200 and counted == (3, 0, 3, 0),
+        f"the re-sent batch {said(again)} with (total, created, updated, failed) {counted}",
+        again,
+    )
+
+    def quantities(reply: Reply) -> list[tuple[Any, Any]]:
+        entries = reply.data if isinstance(reply.data, list) else []
+        return sorted(
+            (e.get("sku_code"), e.get("quantity")) for e in entries if isinstance(e, dict)
+        )
+
+    wanted = sorted((entry["sku_code"], entry["quantity"]) for entry in rows)
+    expect(
+        "IDEM-009",
+        quantities(shown) == wanted and quantities(shown_again) == wanted,
+        f"rows after the batch {quantities(shown)}, after the re-send {quantities(shown_again)}",
+        shown,
+        shown_again,
+    )
