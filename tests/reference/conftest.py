@@ -3,16 +3,29 @@ SQLite and on a fresh PostgreSQL database created for the test session."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import socket
+import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+import uvicorn
 
+from dmcert.profile import TargetProfile
+from dmcert.reference.app import create_app
+from dmcert.reference.database import open_database
+from dmcert.reference.keys import mint_profile
 from dmcert.reference.server import RunningTarget
+from dmcert.reference.settings import Settings
 from tests.conftest import postgres_url
 
 BASE = "/api/integrations/v1"
@@ -50,11 +63,48 @@ def target(request: pytest.FixtureRequest) -> Iterator[RunningTarget]:
         yield running
 
 
+@dataclass(frozen=True)
+class InProcessTarget:
+    url: str
+    profile: TargetProfile
+
+
+@contextlib.contextmanager
+def in_process_target(faults: tuple[str, ...] = ()) -> Iterator[InProcessTarget]:
+    """A reference target on a fresh SQLite file, served by uvicorn in a thread of this
+    process: a real server on loopback, started in a fraction of RunningTarget's time."""
+    with tempfile.TemporaryDirectory(prefix="dmcert-inproc-") as scratch:
+        settings = Settings(
+            db_url=f"sqlite:///{Path(scratch) / 'ref.db'}", faults=frozenset(faults)
+        )
+        db = open_database(settings.db_url)
+        profile = mint_profile(db, settings)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        config = uvicorn.Config(
+            create_app(settings, db), log_level="warning", access_log=False, lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.005)
+        try:
+            yield InProcessTarget(f"http://127.0.0.1:{sock.getsockname()[1]}", profile)
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+            db.dispose()
+
+
 class Api:
     """HTTP to the API base path of a target, choosing the key per call by its profile
     name (a raw string is sent as is; None sends no X-API-Key)."""
 
-    def __init__(self, target: RunningTarget) -> None:
+    def __init__(self, target: RunningTarget | InProcessTarget) -> None:
         self.target = target
         self.http = httpx.Client(base_url=target.url + BASE, timeout=60)
 

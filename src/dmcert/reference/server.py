@@ -182,6 +182,11 @@ class RunningTarget:
             raise
         return self
 
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The child process while the target runs."""
+        return self._process
+
     def _wait_ready(self, scratch: Path) -> str:
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:

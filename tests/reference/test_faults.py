@@ -1,0 +1,293 @@
+"""Every injected fault changes the behaviour it names, and only through `--fault`: the
+self-validation of the conformance suite depends on each one really breaking its rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from dmcert.reference.faults import FAULTS
+from dmcert.reference.settings import Settings
+from tests.reference.conftest import Api, in_process_target, item
+
+
+def first_cursor(api: Api, collection: str, limit: int = 1) -> str:
+    return api.get(f"/{collection}/", params={"limit": limit}).json()["pagination"]["next_cursor"]
+
+
+def seed_products(api: Api, count: int = 4) -> list[str]:
+    return [api.product(f"FP{n}")["sku"] for n in range(count)]
+
+
+def seed_place(api: Api) -> tuple[str, str]:
+    return api.location("FL")["code"], api.product("FS")["sku"]
+
+
+def bulk(api: Api, rows: list[dict]):
+    return api.post("/inventory/", json={"inventory": rows})
+
+
+def row(location: str, sku: str, quantity) -> dict:
+    return {"location_code": location, "sku_code": sku, "quantity": quantity}
+
+
+def _walk_ids(api: Api, collection: str, limit: int) -> list[str]:
+    seen, cursor = [], None
+    for _ in range(50):
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        body = api.get(f"/{collection}/", params=params).json()
+        seen += [record["id"] for record in body["data"]]
+        cursor = body["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+    return seen
+
+
+def probe_unstable(api: Api) -> None:
+    seed_products(api)
+    body = api.get("/products/", params={"limit": 2}).json()
+    api.product("NEWER")
+    rest = api.get("/products/", params={"limit": 2, "cursor": body["pagination"]["next_cursor"]})
+    assert body["data"][-1]["id"] == rest.json()["data"][0]["id"]
+
+
+def probe_last_page(api: Api) -> None:
+    seed_products(api)
+    body = api.get("/products/", params={"limit": 200}).json()
+    cursor = body["pagination"]["next_cursor"]
+    assert cursor is not None
+    assert api.get("/products/", params={"cursor": cursor}).json()["data"] == []
+
+
+def probe_denied_write(api: Api) -> None:
+    assert api.post("/products/", key="products_read", json={"sku": "SNEAK"}).status_code == 403
+    assert api.get(item("products", "SNEAK")).status_code == 200
+
+
+def probe_cancel_shipped(api: Api) -> None:
+    path = item("orders", api.target.profile.shipped_order)
+    assert api.delete(path).json()["data"]["status"] == "cancelled"
+
+
+def probe_cancel_twice(api: Api) -> None:
+    _location, sku = seed_place(api)
+    order = api.order("FO", sku)
+    path = item("orders", order["external_order_id"])
+    assert api.delete(path).status_code == 200
+    assert api.delete(path).status_code == 400
+
+
+def probe_put_items(api: Api) -> None:
+    _location, sku = seed_place(api)
+    order = api.order("FO", sku)
+    items = [{"sku_code": sku, "quantity": 77}]
+    data = api.put(item("orders", order["external_order_id"]), json={"items": items}).json()
+    assert data["data"]["items"][0]["quantity"] == 77
+
+
+def probe_counters(api: Api) -> None:
+    location, sku = seed_place(api)
+    bulk(api, [row(location, sku, 1)])
+    assert bulk(api, [row(location, sku, 2)]).json()["data"]["created"] == 1
+
+
+def probe_slow(api: Api) -> None:
+    started = time.monotonic()
+    api.get("/orders/")
+    assert time.monotonic() - started >= 1.2
+
+
+def probe_flaky(api: Api) -> None:
+    statuses = [api.get("/orders/").status_code for _ in range(10)]
+    assert statuses.count(503) == 1
+
+
+PROBES: dict[str, Callable[[Api], None]] = {
+    "list_without_pagination": lambda api: "pagination" not in api.get("/orders/").json(),
+    "error_success_true": lambda api: api.post("/orders/", json={}).json()["success"] is True,
+    "text_plain_content_type": lambda api: (
+        api.get("/orders/").headers["content-type"].startswith("text/plain")
+    ),
+    "lowercase_error_codes": lambda api: (
+        api.post("/orders/", json={}).json()["error"]["code"] == "validation_error"
+    ),
+    "not_found_as_400": lambda api: api.get(item("orders", "NONE")).status_code == 400,
+    "server_error_on_bad_json": lambda api: api.post("/orders/", content=b"{").status_code == 500,
+    "missing_key_401": lambda api: api.get("/orders/", key=None).status_code == 401,
+    "expired_key_accepted": lambda api: api.get("/orders/", key="expired").status_code == 200,
+    "revoked_key_accepted": lambda api: api.get("/orders/", key="revoked").status_code == 200,
+    "invalid_key_wrong_detail": lambda api: (
+        api.get("/orders/", key="sk_test_x").json() != {"detail": "Invalid API key"}
+    ),
+    "read_key_can_delete": lambda api: (
+        api.delete(item("orders", "NONE"), key="orders_read").status_code == 404
+    ),
+    "resource_wildcard_ignored": lambda api: (
+        api.get("/orders/", key="orders_all").status_code == 403
+    ),
+    "validation_before_scope": lambda api: (
+        api.post("/orders/", key="orders_read", json={}).status_code == 400
+    ),
+    "denied_write_persists": probe_denied_write,
+    "cursor_skips_record": lambda api: (
+        (seed_products(api), len(_walk_ids(api, "products", 1)))[1] < 5
+    ),
+    "limit_not_clamped": lambda api: api.get("/orders/", params={"limit": 0}).status_code == 400,
+    "cursor_not_verified": lambda api: (
+        api.get("/products/", params={"cursor": "garbage"}).status_code == 200
+    ),
+    "oldest_first": lambda api: (seed_products(api), api.get("/products/").json()["data"][0])[1][
+        "sku"
+    ].startswith("REF-FIXTURE"),
+    "next_cursor_on_last_page": probe_last_page,
+    "unstable_under_inserts": probe_unstable,
+    "hard_delete_product": lambda api: (
+        (
+            api.product("GONE"),
+            api.delete(item("products", "GONE")),
+            api.get(item("products", "GONE")).status_code,
+        )[2]
+        == 404
+    ),
+    "inactive_location_listed": lambda api: (
+        api.location("OFF"),
+        api.delete(item("locations", "OFF")),
+        "OFF" in {r["code"] for r in api.get("/locations/").json()["data"]},
+    )[2],
+    "cancel_shipped_order_allowed": probe_cancel_shipped,
+    "cancel_twice_error": probe_cancel_twice,
+    "custom_fields_merged": lambda api: (
+        (
+            api.product("M", custom_fields={"a": 1}),
+            api.put(item("products", "M"), json={"custom_fields": {"b": 2}}).json()["data"],
+        )[1]["custom_fields"]
+        == {"a": 1, "b": 2}
+    ),
+    "product_create_200": lambda api: api.post("/products/", json={"sku": "C"}).status_code == 200,
+    "duplicate_product_201": lambda api: (
+        (
+            api.product("D"),
+            api.post("/products/", json={"sku": "D"}).status_code,
+        )[1]
+        == 201
+    ),
+    "duplicate_order_number_accepted": lambda api: (
+        (
+            api.product("S"),
+            api.order("DUP", "S"),
+            api.post(
+                "/orders/",
+                json={"order_number": "DUP", "items": [{"sku_code": "S", "quantity": 1}]},
+            ).status_code,
+        )[2]
+        == 201
+    ),
+    "unknown_sku_accepted": lambda api: (
+        api.post(
+            "/orders/", json={"order_number": "U", "items": [{"sku_code": "NOPE", "quantity": 1}]}
+        ).status_code
+        == 201
+    ),
+    "put_changes_items": probe_put_items,
+    "item_quantity_zero_accepted": lambda api: (
+        (
+            api.product("Z"),
+            api.post(
+                "/orders/", json={"order_number": "Z", "items": [{"sku_code": "Z", "quantity": 0}]}
+            ).status_code,
+        )[1]
+        == 201
+    ),
+    "order_status_not_pending": lambda api: (
+        (api.product("P"), api.order("P", "P"))[1]["status"] != "pending"
+    ),
+    "bulk_counters_wrong": probe_counters,
+    "bulk_row_index_1_based": lambda api: (
+        bulk(api, [row("NO", "NO", 1)]).json()["data"]["errors"][0]["row"] == 1
+    ),
+    "bulk_all_or_nothing": lambda api: (
+        (
+            seed_place(api),
+            bulk(api, [row("FL", "FS", 1), row("NO", "NO", 1)]).status_code,
+        )[1]
+        == 400
+    ),
+    "negative_quantity_accepted": lambda api: (
+        (
+            seed_place(api),
+            bulk(api, [row("FL", "FS", -3)]).json()["data"]["failed"],
+        )[1]
+        == 0
+    ),
+    "by_sku_ignored": lambda api: (
+        (
+            seed_place(api),
+            bulk(api, [row("FL", "FS", 1)]),
+            api.get(item("inventory", "FS"), params={"by": "sku"}).status_code,
+        )[2]
+        == 404
+    ),
+    "invalid_by_accepted": lambda api: (
+        (
+            seed_place(api),
+            api.get(item("inventory", "FL"), params={"by": "shelf"}).status_code,
+        )[1]
+        == 200
+    ),
+    "bulk_returns_201": lambda api: (
+        (
+            seed_place(api),
+            bulk(api, [row("FL", "FS", 1)]).status_code,
+        )[1]
+        == 201
+    ),
+    "slash_identifier_broken": lambda api: (
+        (
+            api.location("WH/1"),
+            api.get(item("locations", "WH/1")).status_code,
+        )[1]
+        == 404
+    ),
+    "unicode_identifier_broken": lambda api: (
+        (
+            api.location("Lager-Ü"),
+            api.get(item("locations", "Lager-Ü")).status_code,
+        )[1]
+        == 404
+    ),
+    "slow_lists": probe_slow,
+    "flaky_5xx": probe_flaky,
+}
+
+
+def test_every_fault_is_documented_and_probed():
+    assert set(PROBES) == set(FAULTS)
+    assert all(description and "\n" not in description for description in FAULTS.values())
+
+
+def test_settings_reject_unknown_faults():
+    with pytest.raises(ValueError, match="unknown fault"):
+        Settings(db_url="sqlite:////tmp/x.db", faults=frozenset({"nope"}))
+    with pytest.raises(KeyError):
+        Settings(db_url="sqlite:////tmp/x.db").has("nope")
+
+
+def run_probe(fault: str, faults: tuple[str, ...]) -> bool:
+    """Whether the probe of `fault` sees the broken behaviour on a fresh target."""
+    with in_process_target(faults) as target:
+        api = Api(target)
+        try:
+            outcome = PROBES[fault](api)
+        except (AssertionError, KeyError, TypeError):
+            return False
+        finally:
+            api.http.close()
+    return outcome is None or outcome is True
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_breaks_its_rule_and_only_with_the_fault(fault):
+    assert run_probe(fault, (fault,)), f"{fault} did not change the behaviour"
+    assert not run_probe(fault, ()), f"the probe of {fault} also fires without the fault"

@@ -1,0 +1,106 @@
+"""`dmcert serve` as a user runs it: the ready line, clean exits on signals, one-line errors
+with exit 2 for bad options, and a keys file whose keys the database never stores."""
+
+from __future__ import annotations
+
+import re
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dmcert.profile import load_profile
+from dmcert.reference.server import RunningTarget
+from tests.conftest import run_dmcert
+
+READY = re.compile(r"dmcert reference target ready at http://127\.0\.0\.1:(\d+)\n")
+
+
+def start(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmcert", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    return process, line
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_prints_one_ready_line_serves_and_exits_0_on_signal(signum, tmp_path: Path):
+    process, line = start("--keys-out", str(tmp_path / "keys.toml"))
+    try:
+        match = READY.fullmatch(line)
+        assert match, line
+        url = line.split()[-1]
+        assert httpx.get(f"{url}/_reference/health").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/api/integrations/v1/orders/").status_code == 403
+    finally:
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert out == ""
+
+
+def test_keys_file_is_private_complete_and_keys_are_stored_hashed(tmp_path: Path):
+    keys = tmp_path / "keys.toml"
+    database = tmp_path / "ref.db"
+    process, line = start("--keys-out", str(keys), "--db", f"sqlite:///{database}")
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=10)
+    assert READY.fullmatch(line)
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    profile = load_profile(keys)
+    assert profile.keys["full"].scopes == ("integrations.*",)
+    assert profile.keys["orders_all"].scopes == ("integrations.orders.*",)
+    assert len(profile.keys["read_only"].scopes) == 4
+    assert profile.keys["expired"].expired and profile.keys["revoked"].revoked
+    assert all(re.fullmatch(r"sk_test_[\w-]{32}", k.value) for k in profile.keys.values())
+    assert profile.admin_token and profile.shipped_order
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("ref.db*"))
+    assert stored
+    for key in profile.keys.values():
+        assert key.value.encode() not in stored
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "no_such_fault"], "unknown fault: no_such_fault"),
+        (["--db", "mysql://localhost/x"], "unsupported database"),
+        (["--db", "::not a url::"], "not a database URL"),
+        (["--db", "sqlite://"], "needs a file path"),
+        (["--db", "postgresql://postgres@127.0.0.1:1/none"], "cannot use database"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(args, message):
+    result = run_dmcert("serve", "--port", "0", *args, timeout=60)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_a_port_in_use_exits_2(tmp_path: Path):
+    with RunningTarget() as target:
+        port = target.url.rsplit(":", 1)[1]
+        result = run_dmcert("serve", "--port", port, timeout=60)
+    assert result.exit_code == 2
+    assert "cannot listen" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_running_target_reports_a_child_that_dies():
+    with pytest.raises(RuntimeError, match="unknown fault"), RunningTarget(faults=("nope",)):
+        pass
+
+
+def test_running_target_stops_its_child():
+    with RunningTarget() as target:
+        process = target.process
+        assert process.poll() is None
+    assert process.poll() == 0
