@@ -93,9 +93,11 @@ def test_documented_error_codes_come_with_their_statuses(run, api, records, subj
         ("SERVICE_ERROR", "POST", path_of("orders"), records.order_body(unknown_sku)),
         ("NOT_FOUND", "GET", path_of("products", unknown_sku), ...),
     ]
-    existing = subjects.sku if subjects else listed_identifier(api, "products", "")
-    if existing:
-        provocations.append(("DUPLICATE", "POST", path_of("products"), {"sku": existing}))
+    for collection, field in (("products", "sku"), ("locations", "code")):
+        existing = subjects.main[collection] if subjects else listed_identifier(api, collection, "")
+        if existing:
+            body = {field: existing}
+            provocations.append(("DUPLICATE", "POST", path_of(collection), body))
     for wanted, method, path, body in provocations:
         reply = api.request(method, path, json=body, rejected=True)
         code = reply.error_code or ""

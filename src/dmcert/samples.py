@@ -126,7 +126,8 @@ def read_call(op: Operation, identifier: str | None) -> Call:
 
 def rejected_call(op: Operation, prefix: str) -> Call:
     """A call a conformant target refuses before writing: a garbage cursor on lists, an
-    empty body on creates, an unknown identifier (with an invalid body on PUT) otherwise."""
+    empty body on creates, an unknown identifier otherwise (with an invalid body on PUT, an
+    invalid `by` on inventory reads)."""
     collection = op.collection
     if not is_single(op):
         if op.method == "GET":
@@ -135,7 +136,8 @@ def rejected_call(op: Operation, prefix: str) -> Call:
     identifier = unknown_identifier(prefix)
     path = path_of(collection, identifier)
     if op.method == "GET":
-        return Call("GET", path, identifier=identifier)
+        params = {"by": "neither"} if collection == "inventory" else None
+        return Call("GET", path, params=params, identifier=identifier)
     if op.method == "PUT":
         body = INVALID_UPDATE[collection]
         return Call("PUT", path, json=body, identifier=identifier, state=path)
