@@ -68,7 +68,7 @@ def test_row_errors_are_0_based_with_sent_values(api, place):
     }
     assert errors[2]["errors"] == {"product_id": ["Product not found"]}
     assert set(errors[3]["errors"]) == {"quantity"}
-    assert errors[4]["location_id"] == 5 and set(errors[4]["errors"]) == {"location_code"}
+    assert errors[4]["location_id"] is None and set(errors[4]["errors"]) == {"location_code"}
     assert set(errors[5]["errors"]) == {"location_code", "quantity"}
     assert errors[6]["location_id"] is None
     assert set(errors[7]["errors"]) == set(errors[8]["errors"]) == {"quantity"}

@@ -19,6 +19,12 @@ def test_create_get_and_shape(api, name):
     assert api.get(item("locations", code)).json()["data"] == data
 
 
+def test_is_active_at_create_is_ignored(api, name):
+    assert api.post("/locations/", json={"code": name("L"), "is_active": False}).json()["data"][
+        "is_active"
+    ]
+
+
 def test_duplicates_missing_code_and_unknown(api, name):
     code = name("L")
     api.location(code)

@@ -141,6 +141,7 @@ def test_put_is_partial_header_only(api, name, sku):
     assert data["items"] == order["items"]
     assert data["due_date"] == "2026-04-30T22:00:00+00:00"
     assert error_of(api.put(order_path(order), json={"status": ""})) == (400, "VALIDATION_ERROR")
+    assert api.put(order_path(order), json={"items": "not even a list"}).status_code == 200
     assert error_of(api.put(item("orders", name("NONE")), json={})) == (404, "NOT_FOUND")
 
 

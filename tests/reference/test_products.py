@@ -52,6 +52,8 @@ def test_invalid_creates_are_400_naming_the_field(api):
         ({"sku": "A", "is_active": "yes"}, "is_active"),
         ({"sku": "A", "custom_fields": []}, "custom_fields"),
         ({"sku": "A", "cost": "abc"}, "cost"),
+        ({"sku": "A", "cost": "1" * 13}, "cost"),
+        ({"sku": "A", "cost": 1e12}, "cost"),
     ]:
         response = api.post("/products/", json=body)
         assert error_of(response) == (400, "VALIDATION_ERROR"), body

@@ -195,8 +195,10 @@ def bulk(call: Call) -> Result:
     return ok(data, 201 if settings.has("bulk_returns_201") else 200)
 
 
-def _sent(row: Any, field: str) -> Any:
-    return row.get(field) if isinstance(row, dict) else None
+def _sent(row: Any, field: str) -> str | None:
+    """The value the row sent for `field`, when it is a string (else null)."""
+    value = row.get(field) if isinstance(row, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def listing(call: Call) -> Result:

@@ -46,18 +46,20 @@ def _fields(fields: Fields) -> dict[str, Any]:
         "zone": fields.get("zone", check_text),
         "aisle": fields.get("aisle", check_text),
         "meta": fields.get("metadata", check_object),
-        "is_active": fields.get("is_active", check_boolean),
     }
 
 
 def validate_create(call: Call) -> dict[str, Any]:
+    """code, name, zone, aisle, metadata; anything else (is_active too) is ignored."""
     fields = Fields(call.json())
     code = fields.get("code", check_identifier, required=True)
     return {**DEFAULTS, **present(_fields(fields)), "code": code}
 
 
 def validate_update(call: Call) -> dict[str, Any]:
-    return present(_fields(Fields(call.json())))
+    fields = Fields(call.json())
+    active = {"is_active": fields.get("is_active", check_boolean)}
+    return present({**_fields(fields), **active})
 
 
 def _duplicate(code: str):

@@ -106,8 +106,10 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     """Header changes, and the lines only under the put_changes_items fault (else ignored)."""
     fields = Fields(call.json())
     values = {**_header(fields), **present({"status": fields.get("status", _check_status)})}
+    if not call.settings.has("put_changes_items"):
+        return values, None
     lines = _items(call.settings, fields, required=False)
-    return values, lines if call.settings.has("put_changes_items") else None
+    return values, None if lines is MISSING else lines
 
 
 def identifier_column(settings: Settings) -> Column:
