@@ -125,6 +125,14 @@ def test_order_create_retry_with_a_different_body_is_still_refused(api, records,
         f"a re-send with another body {said(again)}: {again.error_message[:160]!r}",
         again,
     )
+    if records.order_identifier == "external_order_id":
+        second = api.get(order_path(records, other))
+        expect(
+            "IDEM-003",
+            second.status == 404,
+            f"GET by the re-send's external_order_id {said(second)}: a second order exists",
+            second,
+        )
     difference = changed(stable(first), stable(after))
     expect("IDEM-003", not difference, f"the original order changed in {difference}", first, after)
 

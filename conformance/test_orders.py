@@ -284,22 +284,27 @@ def test_duplicate_order_number_is_400_validation_error(api, records, sku, expec
 @pytest.mark.requirement("ORD-012")
 @pytest.mark.writes
 def test_reused_external_order_id_is_400_when_it_addresses_orders(api, records, sku, expect):
-    """ORD-012: when orders are addressed by external_order_id, a create reusing one is
-    400 VALIDATION_ERROR "external_order_id already exists"."""
+    """ORD-012: when orders are addressed by external_order_id, a create reusing one, and a
+    PUT moving another order onto it, are 400 VALIDATION_ERROR "external_order_id already
+    exists"."""
     if records.order_identifier != "external_order_id":
         pytest.skip("the profile addresses orders by order_number")
-    first = records.order(sku)
-    again = records.order_body(sku, external_order_id=first["external_order_id"])
-    reply = api.post(path_of("orders"), json=again)
-    if 200 <= reply.status < 300:
+    first, second = records.order(sku), records.order(sku)
+    taken = {"external_order_id": first["external_order_id"]}
+    created = api.post(path_of("orders"), json=records.order_body(sku, **taken))
+    if 200 <= created.status < 300:
         records.track("orders", first["external_order_id"])
-    expect(
-        "ORD-012",
-        is_error(reply, "VALIDATION_ERROR")
-        and "external_order_id already exists" in reply.error_message,
-        f"a reused external_order_id {said(reply)}: {reply.error_message[:160]!r}",
-        reply,
-    )
+    moved = api.put(path_of("orders", records.order_id(second)), json=taken)
+    if 200 <= moved.status < 300:
+        records.track("orders", first["external_order_id"])
+    for name, reply in (("a create", created), ("a PUT", moved)):
+        expect(
+            "ORD-012",
+            is_error(reply, "VALIDATION_ERROR")
+            and "external_order_id already exists" in reply.error_message,
+            f"{name} reusing an external_order_id {said(reply)}: {reply.error_message[:160]!r}",
+            reply,
+        )
 
 
 @pytest.mark.requirement("ORD-013")
