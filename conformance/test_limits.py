@@ -1,13 +1,18 @@
-"""Area LIM (and VER's deprecation headers): the 10 MB body cap, and the throttling and
-deprecation headers, which must be well-formed wherever a target sends them."""
+"""Area LIM (and VER's deprecation headers): the 10 MB body cap, no throttling of bursts or
+of concurrent requests today, and the throttling and deprecation headers, which must be
+well-formed wherever a target sends them."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from functools import cache
 
+import httpx
 import pytest
 
 from dmcert.client import Reply, path_of
@@ -17,6 +22,10 @@ MAX_BODY = 10_485_760
 JSON = {"Content-Type": "application/json"}
 NON_NEGATIVE_INTEGER = re.compile(r"^\d+$")
 LINK_ENTRY = re.compile(r"\s*<[^<>]*>\s*(;[^,]*)?")
+BURST = 100
+BURST_SECONDS = 20.0
+IN_FLIGHT = 60
+LIST_ONE = {"limit": "1"}
 
 
 @cache
@@ -63,6 +72,48 @@ def test_body_of_exactly_10_mb_is_not_rejected_for_its_size(api, expect):
         reply.status != 413,
         f"a {len(body):,}-byte body answered {reply.status} {reply.error_code or ''}",
         reply,
+    )
+
+
+@pytest.mark.requirement("LIM-003")
+def test_a_burst_of_requests_is_not_throttled(api, expect):
+    """LIM-003: 100 back-to-back requests with one key (at most 20 s) get no 429."""
+    replies: list[Reply] = []
+    deadline = time.monotonic() + BURST_SECONDS
+    while len(replies) < BURST and time.monotonic() < deadline:
+        replies.append(api.get(path_of("products"), params=LIST_ONE))
+    throttled = [reply for reply in replies if reply.status == 429]
+    expect(
+        "LIM-003",
+        not throttled,
+        f"{len(throttled)} of {len(replies)} back-to-back requests answered 429",
+        *(throttled or replies[:1]),
+    )
+
+
+@pytest.mark.requirement("LIM-004")
+def test_more_than_50_requests_in_flight_are_queued_not_rejected(api, expect):
+    """LIM-004: 60 requests with one key released at once all complete, none 429 or 503."""
+    start = threading.Barrier(IN_FLIGHT, timeout=10)
+
+    def one(_: int) -> Reply | str:
+        try:
+            start.wait()
+            return api.get(path_of("products"), params=LIST_ONE)
+        except (httpx.TransportError, threading.BrokenBarrierError) as exc:
+            return exc.__class__.__name__
+
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+        outcomes = list(pool.map(one, range(IN_FLIGHT)))
+    replies = [outcome for outcome in outcomes if isinstance(outcome, Reply)]
+    lost = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    refused = [reply for reply in replies if reply.status in (429, 503)]
+    expect(
+        "LIM-004",
+        not lost and not refused,
+        f"of {IN_FLIGHT} concurrent requests {len(refused)} answered 429/503 and "
+        f"{len(lost)} did not complete ({', '.join(sorted(set(lost))) or 'no errors'})",
+        *(refused or replies[:1]),
     )
 
 
