@@ -40,7 +40,8 @@ def probe(root: str, timeout: float = 10.0) -> None:
     if not isinstance(json_or_none(response), dict):
         raise UnreachableError(
             f"target at {root} does not answer as the Datamingle integrations API: "
-            f"GET {BASE_PATH}/orders/ gave {response.status_code} {content_type or 'no content type'}"
+            f"GET {BASE_PATH}/orders/ gave {response.status_code} "
+            f"{content_type or 'no content type'}"
         )
     if response.status_code not in (200, 401, 403):
         raise UnreachableError(
