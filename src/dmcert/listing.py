@@ -145,3 +145,13 @@ def walk(
         missing.difference_update(natural_key(collection, entry) for entry in page.entries)
         complete = bool(wanted) and not missing
     return Walk(collection, read, max_pages)
+
+
+SEARCH_LIMIT, SEARCH_PAGES = 50, 20
+
+
+def search(api: ApiClient, collection: str, wanted: Collection[Key]) -> Walk:
+    """Walk `collection` in pages of 50 (at most 20 pages) until the `wanted` keys showed up,
+    plus one page. To show that a record is *absent*, include a witness in `wanted`: an
+    active record created just before it, so the absent one would have come earlier."""
+    return walk(api, collection, limit=SEARCH_LIMIT, max_pages=SEARCH_PAGES, wanted=wanted)

@@ -1,0 +1,420 @@
+"""Area PRD: products. Create (201, shape, defaults, custom_fields as sent), validation and
+duplicates, reads by sku, PUT (quantity, is_active, cost as string or number, custom_fields
+replaced whole), and soft delete: a deactivated product stays readable with is_active false
+and leaves the list of active products until a PUT reactivates it.
+
+List checks look for the run's own products (dmcert.listing.search); to show a product is
+*not* listed they also look for a witness, an active product created just before it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pytest
+
+from dmcert.client import ApiClient, Reply, path_of
+from dmcert.listing import search
+from dmcert.records import Records
+from dmcert.samples import unknown_identifier
+from dmcert.steps import must
+
+SHAPE = ("id", "sku", "quantity", "is_active", "cost", "custom_fields")
+VOLATILE = frozenset({"updated_at"})
+"""Fields a PUT or DELETE may change even when it changes nothing else."""
+CUSTOM_FIELDS = {
+    "color": "blue",
+    "size": "5x7",
+    "dims": {"w": 5, "h": 7.5},
+    "tags": ["rug", "wool"],
+    "fragile": True,
+    "note": None,
+}
+
+
+def said(reply: Reply) -> str:
+    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
+
+
+def code_of(reply: Reply) -> str:
+    """The error code; its casing is ERR-001's concern, not this area's."""
+    return (reply.error_code or "").upper()
+
+
+def record_of(reply: Reply) -> dict[str, Any]:
+    return reply.data if isinstance(reply.data, dict) else {}
+
+
+def stable(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name not in VOLATILE}
+
+
+def amount(value: Any) -> Decimal | None:
+    """A cost as a decimal (from a numeric string or a number), else None."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def same_value(name: str, sent: Any, record: dict[str, Any]) -> bool:
+    """Whether `record` shows `sent` for field `name` (cost compared as a decimal)."""
+    if name == "cost":
+        return name in record and amount(record[name]) == amount(sent)
+    return record.get(name) == sent
+
+
+def create(api: ApiClient, records: Records, body: dict[str, Any], **kwargs: Any) -> Reply:
+    """POST a product; whatever the target created is registered for cleanup."""
+    reply = api.post(path_of("products"), json=body, **kwargs)
+    if 200 <= reply.status < 300 and isinstance(body.get("sku"), str):
+        records.track("products", body["sku"])
+    return reply
+
+
+def read(api: ApiClient, sku: str) -> Reply:
+    return api.get(path_of("products", sku))
+
+
+def listed(api: ApiClient, *skus: str) -> tuple[set[str], list[Reply]]:
+    """The skus among `skus` that the product list shows, and the pages read."""
+    walked = search(api, "products", [(sku,) for sku in skus])
+    found = {key[0] for key in walked.keys if key is not None}
+    return found & set(skus), walked.evidence()
+
+
+@pytest.mark.requirement("PRD-001", "PRD-002", "PRD-003")
+@pytest.mark.writes
+def test_create_is_201_with_the_product_shape_and_defaults(api, records, expect):
+    """PRD-001, PRD-002, PRD-003: POST /products/ with only a sku is 201 with id, sku,
+    quantity 0, is_active true, cost null and custom_fields {}."""
+    sku = records.name("sku")
+    reply = create(api, records, {"sku": sku})
+    data = record_of(reply)
+    missing = [name for name in SHAPE if name not in data]
+    expect(
+        "PRD-001",
+        reply.status == 201 and not missing and data.get("sku") == sku,
+        f"create {said(reply)}; data lacks {missing}, sku {data.get('sku')!r}",
+        reply,
+    )
+    expect(
+        "PRD-002",
+        data.get("quantity") == 0 and data.get("is_active") is True,
+        f"quantity {data.get('quantity')!r}, is_active {data.get('is_active')!r}",
+        reply,
+    )
+    expect(
+        "PRD-003",
+        data.get("custom_fields") == {} and "cost" in data and data["cost"] is None,
+        f"custom_fields {data.get('custom_fields')!r}, cost {data.get('cost', 'absent')!r}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-004")
+@pytest.mark.writes
+def test_custom_fields_are_returned_as_sent(api, records, expect):
+    """PRD-004: nested custom_fields (objects, lists, numbers, booleans, null) come back
+    unchanged from the create and from GET."""
+    product = records.product(quantity=100, custom_fields=CUSTOM_FIELDS)
+    reply = must(read(api, product["sku"]), 200, "reading the product")
+    for where, shown in (("create", product), ("GET", record_of(reply))):
+        expect(
+            "PRD-004",
+            shown.get("custom_fields") == CUSTOM_FIELDS,
+            f"{where} returned custom_fields {shown.get('custom_fields')!r}",
+            reply,
+        )
+
+
+@pytest.mark.requirement("PRD-005")
+def test_create_without_sku_is_400_validation_error(api, expect):
+    """PRD-005: a product create without sku is 400 VALIDATION_ERROR."""
+    reply = api.post(path_of("products"), json={"quantity": 1}, rejected=True)
+    expect(
+        "PRD-005",
+        reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+        f"a create without sku {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-006")
+@pytest.mark.writes
+def test_duplicate_sku_is_409_duplicate(api, records, expect):
+    """PRD-006: creating a product whose sku already exists is 409 DUPLICATE."""
+    product = records.product()
+    reply = api.post(path_of("products"), json={"sku": product["sku"], "quantity": 3})
+    expect(
+        "PRD-006",
+        reply.status == 409 and code_of(reply) == "DUPLICATE",
+        f"a create with an existing sku {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-007")
+@pytest.mark.writes
+def test_sku_of_an_inactive_product_is_409_duplicate(api, records, expect):
+    """PRD-007: creating a product with the sku of a deactivated one is 409 DUPLICATE
+    (no reactivation)."""
+    product = records.product()
+    must(api.delete(path_of("products", product["sku"])), 200, "deactivating the product")
+    reply = api.post(path_of("products"), json={"sku": product["sku"]})
+    after = read(api, product["sku"])
+    expect(
+        "PRD-007",
+        reply.status == 409
+        and code_of(reply) == "DUPLICATE"
+        and record_of(after).get("is_active") is False,
+        f"a create with an inactive product's sku {said(reply)}; the product then has "
+        f"is_active {record_of(after).get('is_active')!r}",
+        reply,
+        after,
+    )
+
+
+@pytest.mark.requirement("PRD-008")
+@pytest.mark.writes
+def test_negative_quantity_is_400_validation_error(api, records, expect):
+    """PRD-008: a product create with quantity -1 is 400 VALIDATION_ERROR."""
+    reply = create(api, records, {"sku": records.name("sku"), "quantity": -1})
+    expect(
+        "PRD-008",
+        reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+        f"a create with quantity -1 {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-009")
+@pytest.mark.writes
+def test_get_returns_the_full_product(api, records, expect):
+    """PRD-009: GET /products/{sku}/ returns the product as the create returned it."""
+    product = records.product(quantity=4, custom_fields={"color": "red"})
+    reply = read(api, product["sku"])
+    expect(
+        "PRD-009",
+        reply.status == 200 and stable(record_of(reply)) == stable(product),
+        f"GET {said(reply)} with {record_of(reply)!r}, created as {product!r}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-010")
+def test_get_of_an_unknown_sku_is_404_not_found(run, api, expect):
+    """PRD-010: GET of a sku no product has is 404 NOT_FOUND."""
+    reply = read(api, unknown_identifier(run.prefix))
+    expect(
+        "PRD-010",
+        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        f"GET of an unknown sku {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("PRD-011", "PRD-020")
+@pytest.mark.writes
+def test_list_shows_active_products_only_in_the_product_shape(api, records, expect):
+    """PRD-011, PRD-020: a product created with is_active false is not listed, an active
+    one is, with id, sku, quantity, is_active, cost and custom_fields."""
+    witness = records.product()["sku"]
+    inactive = records.product(is_active=False)["sku"]
+    active = records.product(quantity=2)["sku"]
+    walked = search(api, "products", [(witness,), (active,)])
+    entries = {entry.get("sku"): entry for entry in walked.entries if isinstance(entry, dict)}
+    expect(
+        "PRD-011",
+        active in entries and witness in entries and inactive not in entries,
+        f"active product listed: {active in entries}, inactive product listed: "
+        f"{inactive in entries}",
+        *walked.evidence(),
+    )
+    entry = entries.get(active, {})
+    missing = [name for name in SHAPE if name not in entry]
+    expect(
+        "PRD-020",
+        bool(entry) and not missing and entry.get("quantity") == 2,
+        f"the list entry lacks {missing}" if entry else "the product is not listed",
+        *walked.evidence(),
+    )
+
+
+@pytest.mark.requirement("PRD-012", "PRD-014")
+@pytest.mark.writes
+def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
+    """PRD-012, PRD-014: PUT sets quantity, is_active, custom_fields and cost, sent as a
+    numeric string and then as a number; GET shows each value, cost as a decimal string."""
+    sku = records.product()["sku"]
+    path = path_of("products", sku)
+    for body in (
+        {"quantity": 42, "is_active": False, "cost": "12.50", "custom_fields": {"x": "y"}},
+        {"quantity": 7, "is_active": True, "cost": 7.25},
+    ):
+        put = api.put(path, json=body)
+        shown = record_of(must(read(api, sku), 200, "reading the product"))
+        wrong = [name for name, sent in body.items() if not same_value(name, sent, shown)]
+        expect(
+            "PRD-012",
+            put.status == 200 and not wrong,
+            f"PUT {body} {said(put)}; GET shows other values for {wrong}: "
+            f"{ {name: shown.get(name) for name in wrong} }",
+            put,
+        )
+        expect(
+            "PRD-014",
+            isinstance(shown.get("cost"), str) and amount(shown["cost"]) is not None,
+            f"cost sent as {body['cost']!r} is returned as {shown.get('cost')!r}",
+            put,
+        )
+
+
+@pytest.mark.requirement("PRD-013")
+@pytest.mark.writes
+def test_put_custom_fields_replaces_the_whole_object(api, records, expect):
+    """PRD-013: PUT {"custom_fields": {"size": "8x10"}} on a product with color and size
+    leaves exactly {"size": "8x10"}."""
+    sku = records.product(custom_fields={"color": "blue", "size": "5x7"})["sku"]
+    replacement = {"size": "8x10"}
+    put = api.put(path_of("products", sku), json={"custom_fields": replacement})
+    after = read(api, sku)
+    shown = record_of(after).get("custom_fields")
+    expect(
+        "PRD-013",
+        put.status == 200 and shown == replacement,
+        f"PUT custom_fields {replacement} {said(put)}; GET shows {shown!r}",
+        put,
+        after,
+    )
+
+
+@pytest.mark.requirement("PRD-015")
+@pytest.mark.writes
+def test_sku_in_a_put_body_is_ignored(api, records, expect):
+    """PRD-015: PUT {"sku": <new>, "quantity": 3} keeps the sku: the product is still read
+    by its old sku and the new one names no product."""
+    sku = records.product()["sku"]
+    other = records.name("sku")
+    put = api.put(path_of("products", sku), json={"sku": other, "quantity": 3})
+    old, new = read(api, sku), read(api, other)
+    if new.status == 200:
+        records.track("products", other)
+    expect(
+        "PRD-015",
+        put.status == 200 and record_of(old).get("sku") == sku and new.status == 404,
+        f"PUT with another sku {said(put)}; GET old sku {said(old)}, new sku {said(new)}",
+        put,
+        old,
+        new,
+    )
+
+
+@pytest.mark.requirement("PRD-016")
+def test_put_or_delete_of_an_unknown_sku_is_404_not_found(run, api, expect):
+    """PRD-016: PUT and DELETE of a sku no product has are 404 NOT_FOUND."""
+    path = path_of("products", unknown_identifier(run.prefix))
+    for reply in (
+        api.put(path, json={"quantity": 1}, rejected=True),
+        api.delete(path, rejected=True),
+    ):
+        expect(
+            "PRD-016",
+            reply.status == 404 and code_of(reply) == "NOT_FOUND",
+            f"{reply.exchange.method} of an unknown sku {said(reply)}",
+            reply,
+        )
+
+
+@pytest.mark.requirement("PRD-017", "PRD-018", "IDEM-008")
+@pytest.mark.writes
+def test_delete_deactivates_and_the_product_stays_readable(api, records, expect):
+    """PRD-017, PRD-018, IDEM-008: DELETE answers the product with is_active false, GET still
+    reads it so, the list no longer shows it, and a second DELETE is 200 and changes nothing."""
+    witness = records.product()["sku"]
+    sku = records.product(quantity=5)["sku"]
+    path = path_of("products", sku)
+    deleted = api.delete(path)
+    after = read(api, sku)
+    expect(
+        "PRD-017",
+        deleted.status == 200
+        and record_of(deleted).get("is_active") is False
+        and after.status == 200
+        and record_of(after).get("is_active") is False,
+        f"DELETE {said(deleted)} with is_active {record_of(deleted).get('is_active')!r}; "
+        f"GET then {said(after)} with is_active {record_of(after).get('is_active')!r}",
+        deleted,
+        after,
+    )
+    found, pages = listed(api, witness, sku)
+    expect(
+        "PRD-018",
+        found == {witness},
+        "the deactivated product is still listed"
+        if sku in found
+        else f"listed after DELETE: {sorted(found)}",
+        *pages,
+    )
+    again = api.delete(path)
+    final = read(api, sku)
+    expect(
+        "IDEM-008",
+        again.status == 200 and stable(record_of(final)) == stable(record_of(after)),
+        f"a second DELETE {said(again)}; the product went from {record_of(after)!r} "
+        f"to {record_of(final)!r}",
+        again,
+        final,
+    )
+
+
+@pytest.mark.requirement("PRD-019")
+@pytest.mark.writes
+def test_put_is_active_true_reactivates_a_product(api, records, expect):
+    """PRD-019: after DELETE, PUT {"is_active": true} makes the product active and listed."""
+    witness = records.product()["sku"]
+    sku = records.product()["sku"]
+    must(api.delete(path_of("products", sku)), 200, "deactivating the product")
+    put = api.put(path_of("products", sku), json={"is_active": True})
+    found, pages = listed(api, witness, sku)
+    expect(
+        "PRD-019",
+        put.status == 200 and record_of(put).get("is_active") is True and sku in found,
+        f"PUT is_active true {said(put)} with is_active "
+        f"{record_of(put).get('is_active')!r}; listed afterwards: {sku in found}",
+        put,
+        *pages,
+    )
+
+
+@pytest.mark.requirement("PRD-021")
+@pytest.mark.writes
+def test_cost_null_clears_and_a_non_decimal_cost_is_400(api, records, expect):
+    """PRD-021: PUT {"cost": null} clears a cost; PUT {"cost": "abc"} is 400
+    VALIDATION_ERROR and leaves the product as it was."""
+    sku = records.product()["sku"]
+    path = path_of("products", sku)
+    must(api.put(path, json={"cost": "3.10"}), 200, "setting a cost")
+    cleared = api.put(path, json={"cost": None})
+    expect(
+        "PRD-021",
+        cleared.status == 200
+        and "cost" in record_of(cleared)
+        and record_of(cleared)["cost"] is None,
+        f"PUT cost null {said(cleared)} with cost {record_of(cleared).get('cost', 'absent')!r}",
+        cleared,
+    )
+    refused = api.put(path, json={"cost": "abc"})
+    after = read(api, sku)
+    expect(
+        "PRD-021",
+        refused.status == 400
+        and code_of(refused) == "VALIDATION_ERROR"
+        and record_of(after).get("cost") is None,
+        f"PUT cost 'abc' {said(refused)}; cost is then {record_of(after).get('cost')!r}",
+        refused,
+        after,
+    )
