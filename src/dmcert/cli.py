@@ -19,7 +19,7 @@ from dmcert.errors import EXIT_USAGE, DmcertError
 _COMMANDS: dict[str, str | None] = {
     "serve": "dmcert.reference.server:serve_command",
     "check": "dmcert.check:check_command",
-    "load": None,
+    "load": "dmcert.load.command:load_command",
 }
 
 
@@ -76,9 +76,31 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--users", type=int, default=8, help="concurrent users (closed model)")
     load.add_argument("--spawn-rate", type=float, default=8.0, metavar="R", help="users/s")
     load.add_argument("--rate", metavar="N/s", help="open model: fixed arrival rate")
+    load.add_argument(
+        "--wait",
+        default="0",
+        metavar="S[-S]",
+        help="closed model: seconds each user waits between requests, e.g. 0.5-2 (default 0)",
+    )
     load.add_argument("--duration", default="60s", help="run time, e.g. 30s, 5m")
     load.add_argument("--max-requests", type=int, metavar="N", help="stop after N requests")
     load.add_argument("--workers", type=int, default=0, metavar="N", help="local worker processes")
+    load.add_argument(
+        "--remote-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also wait for N workers started on other hosts (see load/README.md)",
+    )
+    load.add_argument(
+        "--master-bind",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the Locust master listens on for workers (default 127.0.0.1)",
+    )
+    load.add_argument(
+        "--master-port", type=int, metavar="PORT", help="Locust master port (default: a free one)"
+    )
     load.add_argument("--slo", metavar="FILE", help="SLO TOML (default: load/slo.toml)")
     load.add_argument("--batch-size", type=int, default=500, help="rows per bulk POST (1-5000)")
     load.add_argument("--keep-data", action="store_true", help="do not deactivate seeded data")

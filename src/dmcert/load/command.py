@@ -1,0 +1,265 @@
+"""`dmcert load PROFILE`: validate, reach the target (or start the reference target), seed,
+run Locust headless, clean up, then gate on the SLOs.
+
+Exit 0: every SLO met. 1: an SLO breached, or the run could not be carried out. 2: usage.
+3: target unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from dmcert import __version__
+from dmcert.bundle import bundle_dir
+from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
+from dmcert.load import options
+from dmcert.load.compare import compare_command
+from dmcert.load.errors import LoadRunError
+from dmcert.load.launcher import Launch, Outcome, run_locust
+from dmcert.load.plan import RECORDING_FILE, RunSettings, new_run_prefix
+from dmcert.load.plots import write_plots
+from dmcert.load.profiles import PROFILES
+from dmcert.load.report import print_progress, print_report
+from dmcert.load.seed import ApiSession, Seeded, seed, teardown
+from dmcert.load.slo import load_slo
+from dmcert.load.summary import build_summary
+from dmcert.probe import normalise_target, probe
+from dmcert.profile import TargetProfile, load_profile
+from dmcert.redaction import Redactor
+
+SERIES_POINTS = 150  # at most this many time buckets in the plots
+REPORT_WIDTH = 150
+
+
+def load_command(args: argparse.Namespace) -> int:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = REPORT_WIDTH  # CI logs: do not squeeze the table into 80 columns
+    if args.compare:
+        if args.profile:
+            raise UsageError("--compare takes two summary.json files and no profile")
+        return compare_command(args.compare[0], args.compare[1], args.threshold, console)
+    profile = _profile(args.profile)
+    settings_args = _validate(args)
+    slo = load_slo(args.slo or bundle_dir("load") / "slo.toml")
+    reports = Path(args.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    if reports.exists() and not reports.is_dir():
+        raise UsageError(f"--reports {reports} exists and is not a directory")
+    if args.target:
+        target = normalise_target(args.target)
+        keys = load_profile(args.keys)
+        _full_key(keys, args.keys)
+        probe(target)
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / RECORDING_FILE).unlink(missing_ok=True)
+
+    with _target(args) as (root, keys_path, keys, embedded):
+        key = _full_key(keys, str(keys_path))
+        redactor = Redactor(keys.secrets())
+        plan = profile.plan(new_run_prefix(), args.batch_size)
+        settings = RunSettings(
+            profile=profile.name, plan=plan, out=str(reports.resolve()), **settings_args
+        )
+        launch = Launch(
+            locustfile=profile.locustfile,
+            target=root,
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            settings=settings,
+            reports=reports,
+            keys_path=Path(keys_path).resolve(),
+            key_name=key.name,
+            workers=args.workers,
+            remote_workers=args.remote_workers,
+            master_bind=args.master_bind,
+            master_port=args.master_port,
+        )
+        session = ApiSession(root, key.value)
+        try:
+            console.print(f"dmcert load {profile.name}: {profile.description}")
+            console.print(f"target {redactor.text(root)}; run prefix {plan.prefix}")
+            seeded = seed(session, plan)
+            console.print(f"seeded {_counts(seeded)} in {seeded.seconds:.1f} s")
+            try:
+                outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
+            finally:
+                residue = _clean_up(session, plan.prefix, seeded, args.keep_data, console)
+        finally:
+            session.close()
+
+    document = _recording(reports, outcome)
+    environment = _environment(args, launch, root, embedded, key.name, seeded, residue, slo)
+    summary, verdicts = build_summary(
+        profile.name, document, slo, environment, "hard_limit" if outcome.hard_stopped else None
+    )
+    if outcome.hard_stopped:
+        summary["breaches"].append(
+            f"the run did not stop by itself and was terminated after {launch.hard_limit_s:g} s"
+        )
+        summary["verdict"] = "fail"
+    (reports / "summary.json").write_text(
+        redactor.text(json.dumps(summary, indent=2)) + "\n", encoding="utf-8"
+    )
+    write_plots(document, reports, f"dmcert load {profile.name}")
+    print_report(console, summary, verdicts, reports)
+    return EXIT_OK if summary["verdict"] == "pass" else EXIT_FAILED
+
+
+def _profile(name: str | None):
+    if not name:
+        raise UsageError(f"name a profile: {', '.join(PROFILES)} (or use --compare A B)")
+    if name not in PROFILES:
+        raise UsageError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def _validate(args: argparse.Namespace) -> dict[str, Any]:
+    """Check every option before anything runs; the RunSettings fields they give."""
+    if args.keys and not args.target:
+        raise UsageError(
+            "--keys needs --target (without --target the embedded target has its own keys)"
+        )
+    if args.target and not args.keys:
+        raise UsageError("--target needs --keys FILE (the target profile; see README)")
+    options.check_bounds(
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        remote_workers=args.remote_workers,
+        max_requests=args.max_requests,
+    )
+    duration = options.parse_duration(args.duration)
+    rate = options.parse_rate(args.rate) if args.rate else 0.0
+    wait = options.parse_wait(args.wait)
+    if rate and args.wait not in ("0", "0.0"):
+        raise UsageError("--wait is for the closed model; --rate sets the pace by itself")
+    return {
+        "batch_size": args.batch_size,
+        "rate": rate,
+        "wait": wait,
+        "duration_s": duration,
+        "max_requests": args.max_requests or 0,
+        "bucket_s": max(1, math.ceil(duration / SERIES_POINTS)),
+    }
+
+
+def _full_key(keys: TargetProfile, source: str):
+    key = keys.full_key()
+    if key is None:
+        raise UsageError(
+            f"{source}: dmcert load needs a usable key with integrations.* "
+            "(it seeds, reads and deactivates its own records)"
+        )
+    return key
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace) -> Iterator[tuple[str, Path, TargetProfile, bool]]:
+    """The target to load: the one named, or a reference target started for this run."""
+    if args.target:
+        yield normalise_target(args.target), Path(args.keys), load_profile(args.keys), False
+        return
+    from dmcert.reference.server import RunningTarget
+
+    with RunningTarget() as running:
+        yield running.url, running.keys_path, running.profile, True
+
+
+def _clean_up(
+    session: ApiSession, prefix: str, seeded: Seeded, keep: bool, console: Console
+) -> list[str]:
+    if keep:
+        console.print(f"--keep-data: records under {prefix} left in place")
+        return [f"kept on request (--keep-data): every record under {prefix}"]
+    residue = teardown(session, prefix, seeded.earliest)
+    residue.append("inventory rows stay (the API has no DELETE for them)")
+    console.print(f"cleaned up records under {prefix}; residue: {'; '.join(residue)}")
+    return residue
+
+
+def _counts(seeded: Seeded) -> str:
+    shown = [f"{count} {name}" for name, count in seeded.counts.items() if count]
+    return ", ".join(shown) or "nothing"
+
+
+def _recording(reports: Path, outcome: Outcome) -> dict[str, Any]:
+    path = reports / RECORDING_FILE
+    if not path.exists():
+        last = next((line for line in reversed(outcome.log_tail) if line.strip()), "no output")
+        raise LoadRunError(
+            f"Locust ended (exit {outcome.exit_code}) without results; see "
+            f"{reports / 'locust.log'}; last line: {last[:300]}"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _environment(
+    args: argparse.Namespace,
+    launch: Launch,
+    root: str,
+    embedded: bool,
+    key_name: str,
+    seeded: Seeded,
+    residue: list[str],
+    slo: Any,
+) -> dict[str, Any]:
+    settings = launch.settings
+    if settings.open_model:
+        model = {"kind": "open", "rate_per_s": settings.rate, "users": launch.users}
+    else:
+        model = {"kind": "closed", "users": launch.users, "wait_s": list(settings.wait)}
+    return {
+        "dmcert_version": __version__,
+        "locust_version": version("locust"),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count(),
+        "target": root,
+        "embedded_reference_target": embedded,
+        "key": key_name,
+        "model": {**model, "spawn_rate": launch.spawn_rate},
+        "workers": {"local": launch.workers, "remote": launch.remote_workers},
+        "batch_size": settings.batch_size,
+        "limits": {
+            "duration_s": settings.duration_s,
+            "max_requests": settings.max_requests or None,
+            "hard_limit_s": launch.hard_limit_s,
+        },
+        "run_prefix": settings.plan.prefix,
+        "seeded": seeded.counts,
+        "seed_s": seeded.seconds,
+        "keep_data": bool(args.keep_data),
+        "residue": residue,
+        "slo_file": slo.path,
+        "command": _replay(args),
+    }
+
+
+def _replay(args: argparse.Namespace) -> str:
+    """The command that repeats this run (the keys file path generalised)."""
+    parts = ["dmcert", "load", args.profile]
+    if args.target:
+        parts += ["--target", args.target, "--keys", "KEYS.toml"]
+    parts += ["--users", str(args.users), "--spawn-rate", f"{args.spawn_rate:g}"]
+    parts += ["--rate", args.rate] if args.rate else ["--wait", args.wait]
+    parts += ["--duration", args.duration, "--batch-size", str(args.batch_size)]
+    if args.max_requests:
+        parts += ["--max-requests", str(args.max_requests)]
+    if args.workers:
+        parts += ["--workers", str(args.workers)]
+    if args.slo:
+        parts += ["--slo", args.slo]
+    return " ".join(parts)

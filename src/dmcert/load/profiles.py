@@ -1,0 +1,67 @@
+"""The load profiles: which locustfile runs and which records it needs seeded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dmcert.bundle import bundle_dir
+from dmcert.load.plan import DataPlan
+
+LIST_PAGE_LIMIT = 200
+# More than one page of each list, so every walk follows at least one cursor.
+_WALK_RECORDS = LIST_PAGE_LIMIT + 10
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    plan: Callable[[str, int], DataPlan]  # (run prefix, batch size) -> records to seed
+
+    @property
+    def locustfile(self) -> Path:
+        return bundle_dir("load") / f"{self.name}.py"
+
+
+def _bulk_plan(prefix: str, batch_size: int) -> DataPlan:
+    # Products only: each bulk user creates its own locations as it needs new pairs.
+    return DataPlan(prefix, products=min(1000, max(50, batch_size)))
+
+
+def _walk_plan(prefix: str, _batch_size: int) -> DataPlan:
+    return DataPlan(
+        prefix,
+        locations=_WALK_RECORDS,
+        products=_WALK_RECORDS,
+        orders=_WALK_RECORDS,
+        inventory=2 * _WALK_RECORDS,
+    )
+
+
+def _lookup_plan(prefix: str, _batch_size: int) -> DataPlan:
+    return DataPlan(prefix, locations=20, products=20, inventory=400)
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            "bulk_inventory",
+            "POST /inventory/ batches mixing creates and updates; every summary validated",
+            _bulk_plan,
+        ),
+        Profile(
+            "list_walk",
+            f"full cursor walks of each list at limit {LIST_PAGE_LIMIT}; no duplicate in a walk",
+            _walk_plan,
+        ),
+        Profile("lookup", "GET /inventory/{code}/ by location and ?by=sku", _lookup_plan),
+        Profile(
+            "mixed",
+            "an ERP-sync mix: bulk upserts, lookups and list walks",
+            _walk_plan,
+        ),
+    )
+}
