@@ -75,6 +75,7 @@ def test_bad_cursors_are_400_invalid_cursor(api, seeded):
         ("/products/", cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")),
         ("/products/", forged),
         ("/products/", "garbage!"),
+        ("/products/", " "),
         ("/products/", "x" * 500),
         ("/orders/", cursor),
         ("/inventory/", cursor),
@@ -125,3 +126,8 @@ def test_lists_show_active_products_and_locations_and_every_order(api, seeded, n
     api.delete(item("orders", order["external_order_id"]))
     assert sku not in {r["sku"] for r in api.walk("products", 200)}
     assert order["id"] in {r["id"] for r in api.walk("orders", 200)}
+
+
+def test_an_empty_cursor_is_the_first_page(api, seeded):
+    first = api.get("/products/", params={"limit": 3}).json()
+    assert api.get("/products/", params={"limit": 3, "cursor": ""}).json() == first

@@ -104,3 +104,10 @@ def test_delete_deactivates_idempotently_and_put_reactivates(api, name):
     assert sku not in listed
     api.put(item("products", sku), json={"is_active": True})
     assert sku in {row["sku"] for row in api.walk("products", 200)}
+
+
+def test_nul_inside_custom_fields_round_trips(api, name):
+    fields = {"k\x00": "a\x00b", "nested": [{"x": "\x00"}]}
+    sku = name("NUL")
+    assert api.product(sku, custom_fields=fields)["custom_fields"] == fields
+    assert api.get(item("products", sku)).json()["data"]["custom_fields"] == fields

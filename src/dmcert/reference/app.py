@@ -21,7 +21,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from dmcert.reference import (
@@ -231,10 +230,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """The reference target as a Starlette application (opens the database if not given)."""
     database = db if db is not None else open_database(settings.db_url)
     api = ReferenceApi(settings, database)
-    app = Starlette(
-        routes=[Route("/{path:path}", api)],
-        exception_handlers={Exception: _server_error},
-    )
+    app = Starlette(exception_handlers={Exception: _server_error})
+    # every path reaches ReferenceApi, which routes on the raw path itself
+    app.router.default = api
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.db = database
     return app

@@ -91,8 +91,9 @@ def fetch_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Row], str | None]:
-    """One page of `table` rows matching `where`, and the cursor of the next page."""
-    position = decode_cursor(settings, collection, cursor) if cursor is not None else None
+    """One page of `table` rows matching `where`, and the cursor of the next page. An empty
+    cursor counts as absent (the first page), like an empty limit."""
+    position = decode_cursor(settings, collection, cursor) if cursor else None
     if settings.has("unstable_under_inserts"):
         return _offset_page(conn, settings, table, collection, where, limit, position)
     newest_first = not settings.has("oldest_first")

@@ -1,8 +1,9 @@
 """Request body parsing and field validators (decisions.md, General: field validation).
 
 Every problem becomes a 400 VALIDATION_ERROR naming the field, before anything reaches the
-database: no NUL or lone surrogate in any string (PostgreSQL and UTF-8 reject them), JSON
-integers only (no booleans, no 1.0), bounded integers and identifiers, bounded nesting.
+database: no NUL in a string field (PostgreSQL text rejects it; inside free JSON objects it
+is stored escaped), no lone surrogate anywhere (not UTF-8), JSON integers only (no booleans,
+no 1.0), bounded integers and identifiers, bounded nesting.
 """
 
 from __future__ import annotations
@@ -53,9 +54,13 @@ def parse_object(body: bytes) -> dict[str, Any]:
 
 
 def clean_string(value: str) -> str | None:
-    """Why `value` cannot be stored, or None when it can."""
+    """Why `value` cannot be a string field, or None when it can."""
     if "\x00" in value:
         return "must not contain NUL characters"
+    return _unicode_problem(value)
+
+
+def _unicode_problem(value: str) -> str | None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -110,7 +115,7 @@ def _json_problem(value: Any, depth: int) -> str | None:
     if depth > MAX_DEPTH:
         return f"must not be nested deeper than {MAX_DEPTH} levels"
     if isinstance(value, str):
-        return clean_string(value)
+        return _unicode_problem(value)  # JSON columns keep NUL as \u0000 on both backends
     if isinstance(value, dict):
         items = [*value.keys(), *value.values()]
     elif isinstance(value, list):
