@@ -4,6 +4,7 @@ the same state; a re-sent bulk inventory batch is a safe re-upsert."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -27,9 +28,15 @@ def code_of(reply: Reply) -> str:
 
 
 def stable(reply: Reply) -> dict[str, Any]:
-    """The record in `reply` without the fields a no-op may still touch."""
+    """The record in `reply` without the fields a no-op may still touch, and an order's
+    lines in a canonical order (the docs promise no line order)."""
     data = reply.data if isinstance(reply.data, dict) else {}
-    return {name: value for name, value in data.items() if name not in VOLATILE}
+    kept = {name: value for name, value in data.items() if name not in VOLATILE}
+    if isinstance(kept.get("items"), list):
+        kept["items"] = sorted(
+            kept["items"], key=lambda line: json.dumps(line, sort_keys=True, default=str)
+        )
+    return kept
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
