@@ -1,0 +1,320 @@
+"""Area LOC: locations. Create (201, shape), validation and duplicates, reads by code (404
+for an unknown one), PUT of name, zone, aisle, metadata and is_active (deactivate and
+reactivate), and soft delete: a deactivated location stays readable with is_active false and
+leaves the list of active locations.
+
+List checks look for the run's own locations (dmcert.listing.search); to show a location is
+*not* listed they also look for a witness, an active location created just before it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dmcert.client import ApiClient, Reply, path_of
+from dmcert.listing import search
+from dmcert.samples import unknown_identifier
+from dmcert.steps import must
+
+SHAPE = ("id", "code", "name", "zone", "aisle", "is_active")
+LIST_SHAPE = ("code", "name", "zone", "aisle", "is_active")
+VOLATILE = frozenset({"updated_at"})
+"""Fields a PUT or DELETE may change even when it changes nothing else."""
+DETAILS = {
+    "name": "Aisle A, Shelf 103",
+    "zone": "A",
+    "aisle": "1",
+    "metadata": {"temperature": "ambient", "bins": [1, 2], "capacity": {"pallets": 4}},
+}
+
+
+def said(reply: Reply) -> str:
+    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
+
+
+def code_of(reply: Reply) -> str:
+    """The error code; its casing is ERR-001's concern, not this area's."""
+    return (reply.error_code or "").upper()
+
+
+def record_of(reply: Reply) -> dict[str, Any]:
+    return reply.data if isinstance(reply.data, dict) else {}
+
+
+def stable(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name not in VOLATILE}
+
+
+def read(api: ApiClient, code: str) -> Reply:
+    return api.get(path_of("locations", code))
+
+
+def listed(api: ApiClient, *codes: str) -> tuple[dict[str, Any], list[Reply]]:
+    """The list entries, by code, of those among `codes` the location list shows."""
+    walked = search(api, "locations", [(code,) for code in codes])
+    entries = {
+        entry["code"]: entry
+        for entry in walked.entries
+        if isinstance(entry, dict) and entry.get("code") in codes
+    }
+    return entries, walked.evidence()
+
+
+def differences(sent: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `sent` that `record` shows otherwise, with what it shows."""
+    return {name: record.get(name) for name, value in sent.items() if record.get(name) != value}
+
+
+@pytest.mark.requirement("LOC-001", "LOC-002")
+@pytest.mark.writes
+def test_create_is_201_with_the_location_shape(api, records, expect):
+    """LOC-001, LOC-002: POST /locations/ with code, name, zone, aisle and metadata is 201
+    with id, those values, is_active true, and created_at."""
+    code = records.name("loc")
+    reply = api.post(path_of("locations"), json={"code": code, **DETAILS})
+    if reply.status in (200, 201):
+        records.track("locations", code)
+    data = record_of(reply)
+    missing = [name for name in SHAPE if name not in data]
+    wrong = differences({"code": code, "is_active": True, **DETAILS}, data)
+    wrong.pop("metadata", None)
+    expect(
+        "LOC-001",
+        reply.status == 201 and not missing and not wrong,
+        f"create {said(reply)}; data lacks {missing} and shows {wrong}",
+        reply,
+    )
+    expect(
+        "LOC-002",
+        data.get("metadata") == DETAILS["metadata"] and isinstance(data.get("created_at"), str),
+        f"metadata {data.get('metadata')!r}, created_at {data.get('created_at')!r}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("LOC-003")
+def test_create_without_code_is_400_validation_error(api, expect):
+    """LOC-003: a location create without code is 400 VALIDATION_ERROR."""
+    reply = api.post(path_of("locations"), json={"name": "No code"}, rejected=True)
+    expect(
+        "LOC-003",
+        reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+        f"a create without code {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("LOC-004")
+@pytest.mark.writes
+def test_duplicate_code_is_409_duplicate(api, records, expect):
+    """LOC-004: creating a location whose code already exists is 409 DUPLICATE."""
+    code = records.location()["code"]
+    reply = api.post(path_of("locations"), json={"code": code, "name": "Again"})
+    expect(
+        "LOC-004",
+        reply.status == 409 and code_of(reply) == "DUPLICATE",
+        f"a create with an existing code {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("LOC-005")
+@pytest.mark.writes
+def test_code_of_an_inactive_location_is_409_duplicate(api, records, expect):
+    """LOC-005: creating a location with the code of a deactivated one is 409 DUPLICATE
+    (no reactivation)."""
+    code = records.location()["code"]
+    must(api.delete(path_of("locations", code)), 200, "deactivating the location")
+    reply = api.post(path_of("locations"), json={"code": code})
+    after = read(api, code)
+    expect(
+        "LOC-005",
+        reply.status == 409
+        and code_of(reply) == "DUPLICATE"
+        and record_of(after).get("is_active") is False,
+        f"a create with an inactive location's code {said(reply)}; the location then has "
+        f"is_active {record_of(after).get('is_active')!r}",
+        reply,
+        after,
+    )
+
+
+@pytest.mark.requirement("LOC-006")
+@pytest.mark.writes
+def test_get_returns_the_location_as_created(api, records, expect):
+    """LOC-006: GET /locations/{code}/ returns the location as the create returned it."""
+    location = records.location(**DETAILS)
+    reply = read(api, location["code"])
+    expect(
+        "LOC-006",
+        reply.status == 200 and stable(record_of(reply)) == stable(location),
+        f"GET {said(reply)} with {record_of(reply)!r}, created as {location!r}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("LOC-007")
+def test_get_of_an_unknown_code_is_404_not_found(run, api, expect):
+    """LOC-007: GET of a code no location has is 404 NOT_FOUND."""
+    reply = read(api, unknown_identifier(run.prefix))
+    expect(
+        "LOC-007",
+        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        f"GET of an unknown code {said(reply)}",
+        reply,
+    )
+
+
+@pytest.mark.requirement("LOC-008", "LOC-016")
+@pytest.mark.writes
+def test_list_shows_active_locations_only(api, records, expect):
+    """LOC-008, LOC-016: a deactivated location is not listed, an active one is, with its
+    code, name, zone, aisle and is_active."""
+    witness = records.location()["code"]
+    inactive = records.location()["code"]
+    must(api.delete(path_of("locations", inactive)), 200, "deactivating a location")
+    active = records.location(**DETAILS)["code"]
+    entries, pages = listed(api, witness, inactive, active)
+    expect(
+        "LOC-008",
+        witness in entries and active in entries and inactive not in entries,
+        f"active location listed: {active in entries}, inactive location listed: "
+        f"{inactive in entries}",
+        *pages,
+    )
+    entry = entries.get(active, {})
+    missing = [name for name in LIST_SHAPE if name not in entry]
+    wrong = differences({"code": active, "is_active": True, **DETAILS}, entry)
+    wrong.pop("metadata", None)
+    expect(
+        "LOC-016",
+        bool(entry) and not missing and not wrong,
+        f"the list entry lacks {missing} and shows {wrong}" if entry else "not listed",
+        *pages,
+    )
+
+
+@pytest.mark.requirement("LOC-009")
+@pytest.mark.writes
+def test_put_updates_name_zone_aisle_and_metadata(api, records, expect):
+    """LOC-009: PUT with new name, zone, aisle and metadata is 200 and GET shows them."""
+    code = records.location(**DETAILS)["code"]
+    body = {"name": "Dock 4", "zone": "D", "aisle": "12", "metadata": {"dock": True}}
+    put = api.put(path_of("locations", code), json=body)
+    after = read(api, code)
+    wrong = differences(body, record_of(after))
+    expect(
+        "LOC-009",
+        put.status == 200 and after.status == 200 and not wrong,
+        f"PUT {said(put)}; GET {said(after)} shows {wrong}",
+        put,
+        after,
+    )
+
+
+@pytest.mark.requirement("LOC-010", "LOC-011")
+@pytest.mark.writes
+def test_put_is_active_deactivates_and_reactivates(api, records, expect):
+    """LOC-010, LOC-011: PUT {"is_active": false} takes the location off the list, PUT
+    {"is_active": true} brings it back."""
+    witness = records.location()["code"]
+    code = records.location()["code"]
+    path = path_of("locations", code)
+    off = api.put(path, json={"is_active": False})
+    entries, pages = listed(api, witness, code)
+    expect(
+        "LOC-010",
+        off.status == 200 and witness in entries and code not in entries,
+        f"PUT is_active false {said(off)}; listed afterwards: {code in entries}",
+        off,
+        *pages,
+    )
+    on = api.put(path, json={"is_active": True})
+    entries, pages = listed(api, witness, code)
+    expect(
+        "LOC-011",
+        on.status == 200 and code in entries,
+        f"PUT is_active true {said(on)}; listed afterwards: {code in entries}",
+        on,
+        *pages,
+    )
+
+
+@pytest.mark.requirement("LOC-012")
+@pytest.mark.writes
+def test_code_in_a_put_body_is_ignored(api, records, expect):
+    """LOC-012: PUT {"code": <new>, "name": ...} keeps the code: the location is still read
+    by its old code and the new one names no location."""
+    code = records.location()["code"]
+    other = records.name("loc")
+    put = api.put(path_of("locations", code), json={"code": other, "name": "Renamed"})
+    old, new = read(api, code), read(api, other)
+    if new.status == 200:
+        records.track("locations", other)
+    expect(
+        "LOC-012",
+        put.status == 200 and record_of(old).get("code") == code and new.status == 404,
+        f"PUT with another code {said(put)}; GET old code {said(old)}, new code {said(new)}",
+        put,
+        old,
+        new,
+    )
+
+
+@pytest.mark.requirement("LOC-013", "LOC-014", "IDEM-008")
+@pytest.mark.writes
+def test_delete_deactivates_and_the_location_stays_readable(api, records, expect):
+    """LOC-013, LOC-014, IDEM-008: after DELETE the list no longer shows the location, the
+    DELETE answer and GET show it with is_active false, and a second DELETE is 200 and
+    changes nothing."""
+    witness = records.location()["code"]
+    code = records.location(**DETAILS)["code"]
+    path = path_of("locations", code)
+    deleted = api.delete(path)
+    entries, pages = listed(api, witness, code)
+    expect(
+        "LOC-013",
+        deleted.status == 200 and witness in entries and code not in entries,
+        f"DELETE {said(deleted)}; listed afterwards: {code in entries}",
+        deleted,
+        *pages,
+    )
+    after = read(api, code)
+    expect(
+        "LOC-014",
+        record_of(deleted).get("is_active") is False
+        and after.status == 200
+        and record_of(after).get("is_active") is False,
+        f"DELETE answered is_active {record_of(deleted).get('is_active')!r}; GET then "
+        f"{said(after)} with is_active {record_of(after).get('is_active')!r}",
+        deleted,
+        after,
+    )
+    again = api.delete(path)
+    final = read(api, code)
+    expect(
+        "IDEM-008",
+        again.status == 200 and stable(record_of(final)) == stable(record_of(after)),
+        f"a second DELETE {said(again)}; the location went from {record_of(after)!r} "
+        f"to {record_of(final)!r}",
+        again,
+        final,
+    )
+
+
+@pytest.mark.requirement("LOC-015")
+def test_put_or_delete_of_an_unknown_code_is_404_not_found(run, api, expect):
+    """LOC-015: PUT and DELETE of a code no location has are 404 NOT_FOUND."""
+    path = path_of("locations", unknown_identifier(run.prefix))
+    for reply in (
+        api.put(path, json={"name": "Nowhere"}, rejected=True),
+        api.delete(path, rejected=True),
+    ):
+        expect(
+            "LOC-015",
+            reply.status == 404 and code_of(reply) == "NOT_FOUND",
+            f"{reply.exchange.method} of an unknown code {said(reply)}",
+            reply,
+        )
