@@ -294,8 +294,8 @@ def test_links_name_existing_operations_and_parameters() -> None:
                 *target.get("parameters", []),
             ]
         }
-        assert set(link["parameters"]) <= declared, name
-        for expression in link["parameters"].values():
+        assert set(link.get("parameters", {})) <= declared, name
+        for expression in link.get("parameters", {}).values():
             assert expression.startswith("$response.body#/"), name
 
 
