@@ -67,7 +67,16 @@ def test_delete_deactivates_and_stays_readable(api, name):
 
 
 @pytest.mark.parametrize(
-    "suffix", ["WH/SHELF-01", "with space", "a?b#c&d", "Überlager-東京-🚚", "%2F-literal", "a+b"]
+    "suffix",
+    [
+        "WH/SHELF-01",
+        "with space",
+        "line\nbreak\ttab",
+        "a?b#c&d",
+        "Überlager-東京-🚚",
+        "%2F-literal",
+        "a+b",
+    ],
 )
 def test_identifiers_round_trip_percent_encoded(api, name, suffix):
     code = name(suffix)
