@@ -1,0 +1,196 @@
+"""Area IDN: identifiers in paths. Products are addressed by sku, locations by code, orders
+by the profile's order identifier, inventory reads by location code or sku; GET, PUT and
+DELETE resolve an identifier the same way, and identifiers holding `/`, spaces and reserved
+characters, or non-ASCII text, round-trip when percent-encoded (`WH/SHELF-01` as
+`WH%2FSHELF-01`). Every identifier is made under the run prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dmcert.client import ApiClient, Reply, path_of
+from dmcert.records import Records
+from dmcert.steps import must
+
+KINDS: dict[str, tuple[str, str]] = {
+    "plain": ("", "A-101"),
+    "slash": ("IDN-006", "WH/SHELF-01"),
+    "reserved": ("IDN-007", "Bay 7 #2?&+%;="),
+    "unicode": ("IDN-008", "Läger-東京"),
+}
+"""Identifier kinds: the requirement a special kind tests, and the label it is made from."""
+RESOURCES: dict[str, str] = {"products": "IDN-002", "locations": "IDN-003", "orders": "IDN-001"}
+"""What addresses each resource: sku, code, the profile's order identifier."""
+CHANGES: dict[str, dict[str, Any]] = {
+    "products": {"quantity": 9},
+    "locations": {"name": "Moved"},
+    "orders": {"notes": "changed by identifier"},
+}
+MAX_IDENTIFIER = 255
+
+
+def said(reply: Reply) -> str:
+    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
+
+
+def code_of(reply: Reply) -> str:
+    """The error code; its casing is ERR-001's concern, not this area's."""
+    return (reply.error_code or "").upper()
+
+
+def record_of(reply: Reply) -> dict[str, Any]:
+    return reply.data if isinstance(reply.data, dict) else {}
+
+
+def identifier(records: Records, kind: str) -> str:
+    """A fresh identifier of `kind`, e.g. `DMC...-WH/SHELF-01-7`."""
+    return records.name(KINDS[kind][1])
+
+
+@pytest.fixture(scope="module")
+def sku(records: Records) -> str:
+    return records.product()["sku"]
+
+
+def field_of(collection: str, records: Records) -> str:
+    return {"products": "sku", "locations": "code", "orders": records.order_identifier}[collection]
+
+
+def create(
+    api: ApiClient, records: Records, collection: str, value: str, sku: str
+) -> tuple[Reply, str]:
+    """Create a record of `collection` addressed by `value`; (reply, identifying field)."""
+    field = field_of(collection, records)
+    body = records.order_body(sku, **{field: value}) if collection == "orders" else {field: value}
+    reply = api.post(path_of(collection), json=body)
+    if reply.status == 201:
+        records.track(collection, value)
+    return reply, field
+
+
+def verified(kind: str, *plain: str) -> pytest.MarkDecorator:
+    """The requirement marks of a case: the kind's requirement for a special identifier,
+    `plain` for a plain one."""
+    return pytest.mark.requirement(*((KINDS[kind][0],) if KINDS[kind][0] else plain))
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize(
+    ("collection", "kind"),
+    [
+        pytest.param(collection, kind, marks=verified(kind, requirement, "IDN-005"))
+        for collection, requirement in RESOURCES.items()
+        for kind in KINDS
+    ],
+)
+def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, records, sku, expect):
+    """IDN-001, IDN-002, IDN-003, IDN-005 (plain identifiers) and IDN-006, IDN-007, IDN-008
+    (with `/`, spaces and reserved characters, non-ASCII text): a record created with the
+    identifier is returned with it unchanged, and GET, PUT and DELETE of its percent-encoded
+    form each reach that record."""
+    requirement = KINDS[kind][0] or RESOURCES[collection]
+    value = identifier(records, kind)
+    created, field = create(api, records, collection, value, sku)
+    if not expect(
+        requirement,
+        created.status == 201 and record_of(created).get(field) == value,
+        f"creating with {field} {value!r} {said(created)}, {field} returned as "
+        f"{record_of(created).get(field)!r}",
+        created,
+    ):
+        return
+    path = path_of(collection, value)
+    replies = [
+        ("GET", api.get(path)),
+        ("PUT", api.put(path, json=CHANGES[collection])),
+        ("DELETE", api.delete(path)),
+    ]
+    record_id = record_of(created).get("id")
+    for method, reply in replies:
+        expect(
+            requirement,
+            reply.status == 200 and record_of(reply).get(field) == value,
+            f"{method} {path} {said(reply)} with {field} {record_of(reply).get(field)!r}",
+            reply,
+        )
+    if not KINDS[kind][0]:
+        ids = [record_of(reply).get("id") for _, reply in replies]
+        expect(
+            "IDN-005",
+            all(found == record_id for found in ids),
+            f"GET, PUT and DELETE reached records {ids}; the created one is {record_id}",
+            *[reply for _, reply in replies],
+        )
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize(
+    "kind",
+    [pytest.param(kind, marks=verified(kind, "IDN-004")) for kind in ("plain", "slash", "unicode")],
+)
+def test_inventory_reads_resolve_location_code_and_sku(kind, api, records, expect):
+    """IDN-004 (plain), IDN-006 (`/`), IDN-008 (non-ASCII): GET /inventory/{code}/ and
+    GET /inventory/{sku}/?by=sku, percent-encoded, both return the row of that pair."""
+    requirement = KINDS[kind][0] or "IDN-004"
+    code = records.location(code=identifier(records, kind))["code"]
+    sku = records.product(sku=identifier(records, kind))["sku"]
+    row = {"location_code": code, "sku_code": sku, "quantity": 3}
+    must(api.post(path_of("inventory"), json={"inventory": [row]}), 200, "an inventory upsert")
+    for by, value in (("location", code), ("sku", sku)):
+        reply = api.get(path_of("inventory", value), params={"by": by})
+        rows = reply.data if isinstance(reply.data, list) else []
+        pairs = [
+            (found.get("location_code"), found.get("sku_code"))
+            for found in rows
+            if isinstance(found, dict)
+        ]
+        expect(
+            requirement,
+            reply.status == 200 and pairs == [(code, sku)],
+            f"GET by={by} of {value!r} {said(reply)} with rows {pairs}",
+            reply,
+        )
+
+
+@pytest.mark.requirement("IDN-009")
+@pytest.mark.writes
+def test_identifiers_must_hold_1_to_255_characters(api, records, sku, expect):
+    """IDN-009: an empty or 256-character sku, code, order_number, external_order_id or line
+    sku_code is 400 VALIDATION_ERROR; a 255-character sku is accepted."""
+    for length in (0, MAX_IDENTIFIER + 1):
+        value = records.name("long").ljust(length, "x")[:length]
+        bodies = [
+            ("products", "sku", {"sku": value}),
+            ("locations", "code", {"code": value}),
+            ("orders", "order_number", records.order_body(sku, order_number=value)),
+            ("orders", "external_order_id", records.order_body(sku, external_order_id=value)),
+            (
+                "orders",
+                "items[].sku_code",
+                records.order_body(sku, items=[{"sku_code": value, "quantity": 1}]),
+            ),
+        ]
+        for collection, field, body in bodies:
+            reply = api.post(path_of(collection), json=body)
+            if reply.status == 201:
+                created = record_of(reply).get(field_of(collection, records))
+                records.track(collection, str(created))
+            expect(
+                "IDN-009",
+                reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+                f"a {collection} create with a {length}-character {field} {said(reply)}",
+                reply,
+            )
+    longest = records.name("long").ljust(MAX_IDENTIFIER, "x")
+    reply = api.post(path_of("products"), json={"sku": longest})
+    if reply.status == 201:
+        records.track("products", longest)
+    expect(
+        "IDN-009",
+        reply.status == 201,
+        f"a product create with a {MAX_IDENTIFIER}-character sku {said(reply)}",
+        reply,
+    )
