@@ -97,14 +97,15 @@ def test_each_key_may_call_exactly_what_its_scopes_grant(
     """SCOPE-002..008, SCOPE-011: for every usable key of the profile, an operation its
     declared scopes allow is not refused (not 401/403), and one they do not allow is 403
     {"detail": "You do not have permission to perform this action."} and changes nothing
-    (read back with the full key). --read-only runs send denied writes with invalid bodies
-    only and skip allowed writes."""
-    for key in usable_keys(profile):
-        allowed = key.allows(op.method, op.collection)
-        if allowed:
+    (read back with the full key). Denied calls go first, so the state they must leave alone
+    is read once before and once after them. --read-only runs send denied writes with
+    invalid bodies only and skip allowed writes."""
+    keys = usable_keys(profile)
+    denied = [key for key in keys if not key.allows(op.method, op.collection)]
+    check_denied(op, denied, run, api, records, subjects, expect)
+    for key in keys:
+        if key.allows(op.method, op.collection):
             check_allowed(op, key, run, api, records, subjects, expect)
-        else:
-            check_denied(op, key, run, api, records, subjects, expect)
 
 
 def check_allowed(op, key, run, api, records, subjects, expect) -> None:
@@ -117,39 +118,61 @@ def check_allowed(op, key, run, api, records, subjects, expect) -> None:
         expect(rule, reply.status not in (401, 403), f"{cell(key, op, reply)} (allowed)", reply)
 
 
-def check_denied(op, key, run, api, records, subjects, expect) -> None:
-    if subjects is None:
-        call: Call = rejected_call(op, run.prefix)
-    else:
-        call = valid_call(op, records, subjects, victim=False)
-    before = api.get(call.state) if subjects is not None and call.state else None
-    reply = call.send(api, key=key, rejected=subjects is None)
-    for rule in rules_for(key, op, allowed=False):
-        expect(rule, reply.status == 403, f"{cell(key, op, reply)} (denied)", reply)
-    expect(
-        "SCOPE-006",
-        reply.status == 403 and reply.body == DENIED,
-        f"{cell(key, op, reply)} (denied) with "
-        + ("the documented body" if reply.body == DENIED else "another body"),
-        reply,
-    )
-    if before is None:
-        return
+def check_denied(op, denied, run, api, records, subjects, expect) -> None:
+    """Each denied key once; a create must leave its fresh record absent, any other write
+    must leave the shared record (or inventory row) as it was before all denied calls."""
+    before: Reply | None = None
+    shared_state = ""
+    replies: list[Reply] = []
+    for key in denied:
+        if subjects is None:
+            call: Call = rejected_call(op, run.prefix)
+        else:
+            call = valid_call(op, records, subjects, victim=False)
+        writes_shared = subjects is not None and call.state is not None and call.creates is None
+        if writes_shared and before is None:
+            shared_state = call.state
+            before = api.get(shared_state)
+        reply = call.send(api, key=key, rejected=subjects is None)
+        replies.append(reply)
+        for rule in rules_for(key, op, allowed=False):
+            expect(rule, reply.status == 403, f"{cell(key, op, reply)} (denied)", reply)
+        expect(
+            "SCOPE-006",
+            reply.status == 403 and reply.body == DENIED,
+            f"{cell(key, op, reply)} (denied) with "
+            + ("the documented body" if reply.body == DENIED else "another body"),
+            reply,
+        )
+        if subjects is not None and call.creates is not None:
+            check_not_created(call, key, op, reply, api, records, expect)
+    if before is not None and all(reply.status == 403 for reply in replies):
+        after = api.get(shared_state)
+        unchanged = state_of(before) == state_of(after)
+        names = ", ".join(key.name for key in denied)
+        expect(
+            "SCOPE-007",
+            unchanged,
+            f"{op.key} denied to {names}: the record read back is "
+            + ("unchanged" if unchanged else "changed"),
+            before,
+            after,
+            *replies[-1:],
+        )
+
+
+def check_not_created(call: Call, key: Key, op: Operation, reply: Reply, api, records, expect):
     after = api.get(call.state)
-    if call.creates is not None and after.status == 200:
+    if after.status == 200:
         records.track(*call.creates)
-    if reply.status != 403:
-        return  # not denied at all: SCOPE-004/005 already failed; SCOPE-007 is about denials
-    unchanged = state_of(before) == state_of(after)
-    expect(
-        "SCOPE-007",
-        unchanged,
-        f"{cell(key, op, reply)} (denied); GET {call.state} answered {before.status} before "
-        f"and {after.status} after, data {'unchanged' if unchanged else 'changed'}",
-        reply,
-        before,
-        after,
-    )
+    if reply.status == 403:  # a create that was not even denied fails SCOPE-004/005 instead
+        expect(
+            "SCOPE-007",
+            after.status == 404,
+            f"{cell(key, op, reply)} (denied); GET {call.state} then answered {after.status}",
+            reply,
+            after,
+        )
 
 
 WRITE_OPS = [op for op in OPS if op.method in ("POST", "PUT")]
