@@ -326,5 +326,5 @@ def test_schemathesis_builds_the_stateful_workflow_from_the_links() -> None:
     schema = schemathesis.openapi.from_path(spec_path())
     machine = schema.as_state_machine()
     transitions = " ".join(dir(machine))
-    for link in ("GetOrder", "CancelOrder", "UpdateProduct", "DeactivateLocation"):
+    for link in ("GetOrder", "CancelOrder", "UpdateProduct", "DeactivateLocation", "OrderProduct"):
         assert f"_{link}__" in transitions, link
