@@ -252,13 +252,15 @@ def test_inserts_between_pages_cause_no_skips_or_repeats(collection, api, mine, 
     expect("PAG-012", held, f"with 2 records inserted after page 1: {message}", *walked.evidence())
 
 
-@pytest.mark.requirement("PAG-003", "PAG-009", "PAG-017")
+@pytest.mark.requirement("PAG-001", "PAG-002", "PAG-003", "PAG-005", "PAG-009", "PAG-017")
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_last_page_has_next_cursor_null(collection, api, expect):
-    """PAG-003, PAG-009, PAG-017: walking a whole list with limit=200, only the last page of
-    data ends the walk (a cursor to an empty page means the last page still had one), it
-    carries pagination with next_cursor null, and the same last page asked for with a limit
-    it fills exactly also says null. Lists over 2,000 entries leave this not exercised."""
+    """PAG-001, PAG-002, PAG-003, PAG-005, PAG-009, PAG-017: a whole list walked with
+    limit=200 (reads only, so --read-only runs check pages too) has well-formed pages; only
+    the last page of data ends the walk (a cursor to an empty page means the last page still
+    had one), it carries pagination with next_cursor null, and the same last page asked for
+    with a limit it fills exactly also says null. Lists over 2,000 entries leave this not
+    exercised."""
     walked = Walk(
         collection, list(pages(api, collection, limit=END_LIMIT, max_pages=END_PAGES)), END_PAGES
     )
@@ -266,6 +268,7 @@ def test_last_page_has_next_cursor_null(collection, api, expect):
         raise PreconditionFailed(f"walking the list: {walked.refused.reply.exchange.summary()}")
     if walked.capped:
         pytest.skip(f"the {collection} list holds over {END_LIMIT * END_PAGES} entries")
+    check_pages(expect, walked, END_LIMIT)
     last = walked.pages[-1]
     pagination = last.pagination
     expect(
