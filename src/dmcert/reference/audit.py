@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from dmcert.reference import clock
 from dmcert.reference.database import Database, audit_log
@@ -39,13 +39,7 @@ def record(
         "record_id": result.record_id,
     }
 
-    def work(conn: Connection) -> None:
-        if not db.is_sqlite:
-            # a lost log line on a crash is acceptable; a disk flush per request is not
-            conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        conn.execute(insert(audit_log).values(entry))
-
-    db.write(work)
+    db.append(lambda conn: conn.execute(insert(audit_log).values(entry)))
 
 
 def entries(db: Database, after: int) -> list[dict[str, Any]]:

@@ -209,6 +209,21 @@ class Database:
                 pool_timeout=60,
             )
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        # reads need no transaction: one round trip per statement instead of three
+        self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # the audit log's own connections: autocommit, and no disk flush per entry
+        self._logger = (
+            None
+            if self.is_sqlite
+            else create_engine(
+                self.url,
+                connect_args={"connect_timeout": 10, "options": "-c synchronous_commit=off"},
+                isolation_level="AUTOCOMMIT",
+                pool_size=4,
+                max_overflow=16,
+                pool_timeout=60,
+            )
+        )
 
     @property
     def safe_url(self) -> str:
@@ -224,8 +239,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        """A connection for reading (autocommit: each statement sees committed data)."""
+        with self._reader.connect() as conn:
             yield conn
+
+    def append(self, work: Callable[[Connection], None]) -> None:
+        """Run an append-only write whose loss in a server crash is acceptable (the audit
+        log): on PostgreSQL one autocommitted round trip without waiting for the disk."""
+        if self._logger is None:
+            self.write(work)
+            return
+        with self._logger.connect() as conn:
+            work(conn)
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one write transaction and commit; retried on transient conflicts."""
@@ -247,6 +272,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._logger is not None:
+            self._logger.dispose()
 
 
 def _retryable(exc: DBAPIError) -> bool:

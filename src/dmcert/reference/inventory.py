@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, literal_column, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, RowMapping, select, text, tuple_
+from sqlalchemy.dialects import sqlite
 
 from dmcert.reference import clock, pagination
 from dmcert.reference.context import Call
@@ -54,24 +54,24 @@ def validate_bulk(call: Call) -> list[Any]:
     return rows
 
 
-def _row_problems(call: Call, row: Any) -> tuple[dict[str, list[str]], tuple | None]:
+def _row_problems(row: Any, minimum: int | None) -> tuple[dict[str, list[str]], tuple | None]:
     """The field errors of one row, and (location_code, sku_code, quantity) if it has none."""
     data = row if isinstance(row, dict) else {}
-    minimum = None if call.settings.has("negative_quantity_accepted") else 0
-    checks = {
-        "location_code": (check_identifier, {}),
-        "sku_code": (check_identifier, {}),
-        "quantity": (check_integer, {"minimum": minimum}),
-    }
-    values, problems = {}, {}
-    for field, (check, options) in checks.items():
+    checks = (
+        ("location_code", check_identifier, {}),
+        ("sku_code", check_identifier, {}),
+        ("quantity", check_integer, {"minimum": minimum}),
+    )
+    values, problems = [], {}
+    for field, check, options in checks:
+        if field not in data:
+            problems[field] = ["This field is required."]
+            continue
         try:
-            values[field] = Fields(data).get(field, check, required=True, **options)
+            values.append(check(field, data[field], **options))
         except ApiError as exc:
             problems[field] = [exc.message.split(": ", 1)[-1]]
-    if problems:
-        return problems, None
-    return {}, (values["location_code"], values["sku_code"], values["quantity"])
+    return (problems, None) if problems else ({}, tuple(values))
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -91,6 +91,22 @@ def _new_values(statement) -> dict[str, Any]:
     return {"quantity": statement.excluded.quantity, "updated_at": statement.excluded.updated_at}
 
 
+# PostgreSQL: the whole batch as one statement over arrays (a short, cached query text, the
+# rows in (location_code, sku_code) order); xmax = 0 tells an inserted row from an updated one
+_PG_UPSERT = text(
+    """
+    INSERT INTO ref_inventory (id, location_code, sku_code, quantity, created_at, updated_at)
+    SELECT * FROM unnest(
+        CAST(:id AS varchar[]), CAST(:location_code AS varchar[]), CAST(:sku_code AS varchar[]),
+        CAST(:quantity AS integer[]), CAST(:created_at AS timestamptz[]),
+        CAST(:updated_at AS timestamptz[]))
+    ON CONFLICT ON CONSTRAINT uq_ref_inventory_pair
+    DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
+    RETURNING location_code, sku_code, xmax = 0
+    """
+)
+
+
 def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) -> set[Pair]:
     """Write the final quantity of every pair; return the pairs that were created."""
     stamps = dict(zip(first_seen, clock.now_many(len(first_seen)), strict=True))
@@ -106,16 +122,9 @@ def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) ->
         for pair in sorted(final)
     ]
     if conn.dialect.name == "postgresql":
-        statement = postgresql.insert(inventory)
-        statement = statement.on_conflict_do_update(
-            constraint="uq_ref_inventory_pair", set_=_new_values(statement)
-        ).returning(inventory.c.location_code, inventory.c.sku_code, literal_column("xmax = 0"))
-        created = set()
-        for chunk in _chunks(rows):
-            for location_code, sku_code, inserted in conn.execute(statement, list(chunk)):
-                if inserted:
-                    created.add((location_code, sku_code))
-        return created
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        result = conn.execute(_PG_UPSERT, columns)
+        return {(location, sku) for location, sku, inserted in result if inserted}
     existing: set[Pair] = set()
     pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
     for chunk in _chunks(sorted(final)):
@@ -134,10 +143,11 @@ def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) ->
 def bulk(call: Call) -> Result:
     settings = call.settings
     raw_rows = validate_bulk(call)
+    minimum = None if settings.has("negative_quantity_accepted") else 0
     errors: dict[int, dict[str, list[str]]] = {}
     candidates: list[tuple[int, str, str, int]] = []
     for index, row in enumerate(raw_rows):
-        problems, values = _row_problems(call, row)
+        problems, values = _row_problems(row, minimum)
         if values is None:
             errors[index] = problems
         else:

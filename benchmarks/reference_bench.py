@@ -1,0 +1,225 @@
+"""Benchmark of the reference target: bulk upsert rate, keyset list cost at depth, and list
+throughput under concurrency, on SQLite and (when reachable) PostgreSQL.
+
+    python benchmarks/reference_bench.py [--db URL] [--quick]
+
+Without --db: SQLite in a temp dir, and a fresh PostgreSQL database (created next to
+$DMCERT_TEST_POSTGRES or postgresql://postgres@127.0.0.1:5432/test, dropped afterwards).
+With --db: that database only. Each target is a `dmcert serve` subprocess on loopback.
+
+Figures printed per backend:
+- bulk upsert: rows/s of a 1,000-row POST /inventory/ (median of 5; the first run creates
+  the rows, the others update them),
+- list depth: GET /products/?limit=50 latency at page 1 and at page 200 of a 50,000-product
+  table (seeded straight through SQLAlchemy), medians and their ratio (keyset: about 1),
+- list throughput: GET /products/ requests/s with 16 concurrent connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from dmcert.reference.database import Database, products
+from dmcert.reference.server import RunningTarget
+
+BASE = "/api/integrations/v1"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+SEED_ROWS = 50_000
+PAGE = 50
+DEPTH = 200
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="dmcert-bench-") as scratch:
+        yield f"sqlite:///{Path(scratch) / 'bench.db'}"
+
+
+@contextmanager
+def fresh_postgres(server: str) -> Iterator[str | None]:
+    """A new database on the PostgreSQL server of `server`, or None if unreachable."""
+    import psycopg
+
+    admin = server.replace("postgresql+psycopg", "postgresql")
+    name = f"dmcert_bench_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"postgresql: skipped ({exc.__class__.__name__}: not reachable at {server})")
+        yield None
+        return
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Client:
+    def __init__(self, target: RunningTarget) -> None:
+        key = target.profile.keys["full"].value
+        self.http = httpx.Client(
+            base_url=target.url + BASE, headers={"X-API-Key": key}, timeout=120
+        )
+
+    def call(self, method: str, path: str, **kw) -> httpx.Response:
+        response = self.http.request(method, path, **kw)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:200]}")
+        return response
+
+
+def bench_bulk(client: Client, runs: int) -> list[float]:
+    """Seconds per 1,000-row upsert, `runs` times over the same 1,000 pairs."""
+    tag = secrets.token_hex(3).upper()
+    locations = [f"BL{tag}-{n}" for n in range(20)]
+    skus = [f"BS{tag}-{n}" for n in range(50)]
+    for code in locations:
+        client.call("POST", "/locations/", json={"code": code})
+    for sku in skus:
+        client.call("POST", "/products/", json={"sku": sku})
+    times = []
+    for run in range(runs):
+        rows = [
+            {"location_code": code, "sku_code": sku, "quantity": run}
+            for code in locations
+            for sku in skus
+        ]
+        started = time.perf_counter()
+        data = client.call("POST", "/inventory/", json={"inventory": rows}).json()["data"]
+        times.append(time.perf_counter() - started)
+        assert data["failed"] == 0 and data["created"] + data["updated"] == 1000, data
+    return times
+
+
+def seed_products(db_url: str, count: int) -> None:
+    """`count` products inserted directly, created one microsecond apart."""
+    db = Database(db_url)
+    start = datetime.now(UTC) - timedelta(days=1)
+    tag = secrets.token_hex(3).upper()
+    rows = [
+        {
+            "id": f"{n:08d}-0000-4000-8000-{secrets.token_hex(6)}",
+            "created_at": start + timedelta(microseconds=n),
+            "updated_at": start + timedelta(microseconds=n),
+            "sku": f"SEED-{tag}-{n}",
+            "quantity": n,
+            "is_active": True,
+            "cost": None,
+            "custom_fields": {"n": n},
+        }
+        for n in range(count)
+    ]
+    with db.engine.begin() as conn:
+        for start_at in range(0, count, 5000):
+            conn.execute(insert(products), rows[start_at : start_at + 5000])
+    db.dispose()
+
+
+def bench_depth(client: Client, samples: int) -> tuple[list[float], list[float]]:
+    """Latencies of page 1 and of page 200 (cursor found by walking)."""
+    cursor = None
+    for _ in range(DEPTH - 1):
+        params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+        cursor = client.call("GET", "/products/", params=params).json()["pagination"]["next_cursor"]
+    first, deep = [], []
+    for _ in range(samples):
+        for params, sink in (({"limit": PAGE}, first), ({"limit": PAGE, "cursor": cursor}, deep)):
+            started = time.perf_counter()
+            body = client.call("GET", "/products/", params=params).json()
+            sink.append(time.perf_counter() - started)
+            assert len(body["data"]) == PAGE
+    return first, deep
+
+
+def bench_throughput(target: RunningTarget, seconds: float, connections: int = 16) -> float:
+    """GET /products/?limit=50 requests per second with `connections` concurrent clients."""
+    deadline = time.monotonic() + seconds
+    counts = [0] * connections
+    failures: list[str] = []
+
+    def worker(index: int) -> None:
+        client = Client(target)
+        while time.monotonic() < deadline:
+            response = client.http.get("/products/", params={"limit": PAGE})
+            if response.status_code != 200:
+                failures.append(str(response.status_code))
+                return
+            counts[index] += 1
+        client.http.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"throughput run got {failures[0]}")
+    return sum(counts) / (time.monotonic() - started)
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
+
+
+def run_backend(label: str, db_url: str, quick: bool) -> None:
+    runs, samples, seconds = (5, 15, 2.0) if quick else (5, 50, 5.0)
+    with RunningTarget(db_url=db_url) as target:
+        client = Client(target)
+        bulk = bench_bulk(client, runs)
+        rate = 1000 / statistics.median(bulk)
+        print(
+            f"{label}: bulk upsert 1,000 rows: median {ms(statistics.median(bulk))} "
+            f"= {rate:,.0f} rows/s (runs: {', '.join(ms(t) for t in bulk)})"
+        )
+        seeded = time.perf_counter()
+        seed_products(db_url, SEED_ROWS)
+        print(f"{label}: seeded {SEED_ROWS:,} products in {time.perf_counter() - seeded:.1f} s")
+        first, deep = bench_depth(client, samples)
+        p1, p200 = statistics.median(first), statistics.median(deep)
+        print(
+            f"{label}: list page 1 median {ms(p1)}, page {DEPTH} median {ms(p200)}, "
+            f"ratio page {DEPTH}/page 1 = {p200 / p1:.2f} (n={samples} each)"
+        )
+        rps = bench_throughput(target, seconds)
+        print(f"{label}: list throughput, 16 connections, {seconds:.0f} s: {rps:,.0f} requests/s")
+        client.http.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", metavar="URL", help="benchmark this database only")
+    parser.add_argument("--quick", action="store_true", help="fewer samples, shorter runs")
+    args = parser.parse_args()
+    if args.db:
+        backend = make_url(args.db).get_backend_name()
+        run_backend(backend, args.db, args.quick)
+        return 0
+    with sqlite_url() as url:
+        run_backend("sqlite", url, args.quick)
+    server = os.environ.get("DMCERT_TEST_POSTGRES", DEFAULT_POSTGRES)
+    with fresh_postgres(server) as url:
+        if url:
+            run_backend("postgresql", url, args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
