@@ -68,6 +68,8 @@ class _Process:
         self.scheduled = 0
         self.users = 0
         self.exhausted = False
+        self.in_flight = 0
+        self.done_sent = False
         self.stop_requested = Event()
         self.stopped_by = ""
         self.started = 0.0
@@ -129,15 +131,31 @@ class _Process:
             return True
         if self.budget > 0:
             self.budget -= 1
+            self.in_flight += 1
             return True
-        if not self.exhausted:
-            self.exhausted = True
-            runner = environment.runner
-            if isinstance(runner, WorkerRunner):
-                runner.send_message("dmcert_exhausted", {})
-            else:
-                self.request_stop("max_requests")
+        self.exhausted = True
+        self.settle(environment)
         return False
+
+    def finish(self, environment: Environment) -> None:
+        """A request that `spend` allowed has finished (or was abandoned)."""
+        if self.budget is None:
+            return
+        self.in_flight -= 1
+        self.exhausted = self.exhausted or self.budget == 0
+        self.settle(environment)
+
+    def settle(self, environment: Environment) -> None:
+        """A request finished: once the budget is spent and nothing is in flight, this
+        process is done (a worker tells the master, which stops when all are)."""
+        if self.budget is None or not self.exhausted or self.in_flight or self.done_sent:
+            return
+        self.done_sent = True
+        runner = environment.runner
+        if isinstance(runner, WorkerRunner):
+            runner.send_message("dmcert_exhausted", {})
+        else:
+            self.request_stop("max_requests")
 
     def request_stop(self, reason: str) -> None:
         if not self.stop_requested.is_set():
@@ -331,13 +349,33 @@ class ApiUser(FastHttpUser):
         if not STATE.spend(self.environment):
             gevent.sleep(self.settings.duration_s + 60)  # idle until the run stops
             raise StopUser()
-        lateness_ms = 0.0
-        if scheduled and self.settings.open_model:
-            slot = STATE.next_slot()
-            delay = slot - time.monotonic()
-            if delay > 0:
-                gevent.sleep(delay)
-            lateness_ms = max(0.0, (time.monotonic() - slot) * 1000)
+        try:
+            lateness_ms = self._wait_for_slot() if scheduled else 0.0
+            return self._send(method, path, name, json, expect, check, rows, lateness_ms)
+        finally:
+            STATE.finish(self.environment)
+
+    def _wait_for_slot(self) -> float:
+        """Open model: sleep until this request's slot; how late (ms) it is sent."""
+        if not self.settings.open_model:
+            return 0.0
+        slot = STATE.next_slot()
+        delay = slot - time.monotonic()
+        if delay > 0:
+            gevent.sleep(delay)
+        return max(0.0, (time.monotonic() - slot) * 1000)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        name: str,
+        json: Any,
+        expect: int,
+        check: Callable[[Any], str | None] | None,
+        rows: int,
+        lateness_ms: float,
+    ) -> Any:
         with self.client.request(
             method,
             BASE_PATH + path,
