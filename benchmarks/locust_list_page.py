@@ -1,0 +1,19 @@
+"""Benchmark-only locustfile: every request is GET /locations/?limit=200 (one full page), the
+one endpoint wrk is pointed at in benchmarks/load_generator.py, so the two generators can
+be compared request for request. It records and validates exactly as the load profiles do."""
+
+from locust import task
+
+from dmcert.load import checks
+from dmcert.load.plugin import LIST_LIMIT, ApiUser
+
+
+class ListPageUser(ApiUser):
+    @task
+    def first_page(self) -> None:
+        self.call(
+            "GET",
+            f"/locations/?limit={LIST_LIMIT}",
+            "GET /locations/",
+            check=lambda body: checks.page_problem(body, LIST_LIMIT),
+        )
