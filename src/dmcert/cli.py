@@ -83,7 +83,9 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
         help="closed model: seconds each user waits between requests, e.g. 0.5-2 (default 0)",
     )
     load.add_argument("--duration", default="60s", help="run time, e.g. 30s, 5m")
-    load.add_argument("--max-requests", type=int, metavar="N", help="stop after N requests")
+    load.add_argument(
+        "--max-requests", type=int, metavar="N", help="stop after N requests (default 1,000,000)"
+    )
     load.add_argument("--workers", type=int, default=0, metavar="N", help="local worker processes")
     load.add_argument(
         "--remote-workers",

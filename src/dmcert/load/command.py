@@ -41,6 +41,7 @@ from dmcert.redaction import Redactor
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
 REPORT_WIDTH = 150
+DEFAULT_MAX_REQUESTS = 1_000_000  # every run is bounded in count too, not only in time
 
 
 def load_command(args: argparse.Namespace) -> int:
@@ -151,7 +152,7 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
         "rate": rate,
         "wait": wait,
         "duration_s": duration,
-        "max_requests": args.max_requests or 0,
+        "max_requests": args.max_requests or DEFAULT_MAX_REQUESTS,
         "bucket_s": max(1, math.ceil(duration / SERIES_POINTS)),
     }
 
@@ -235,7 +236,7 @@ def _environment(
         "batch_size": settings.batch_size,
         "limits": {
             "duration_s": settings.duration_s,
-            "max_requests": settings.max_requests or None,
+            "max_requests": settings.max_requests,
             "hard_limit_s": launch.hard_limit_s,
         },
         "run_prefix": settings.plan.prefix,

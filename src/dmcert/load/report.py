@@ -22,8 +22,6 @@ def print_progress(line: dict[str, Any], settings: RunSettings) -> None:
     ratio = failures / requests * 100 if requests else 0.0
     p95 = line.get("p95_ms")
     bound = f"/{settings.duration_s:g}s"
-    if settings.max_requests:
-        bound += f", cap {settings.max_requests:,} requests"
     print(
         f"[{float(line.get('elapsed_s', 0)):6.1f}s{bound}] users {line.get('users', 0)} | "
         f"{requests:,} requests | {float(line.get('rps', 0)):.1f} req/s | "
