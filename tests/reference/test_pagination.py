@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 
@@ -12,9 +13,14 @@ from tests.reference.conftest import item
 COLLECTIONS = ("orders", "products", "locations", "inventory")
 
 
-@pytest.fixture
-def seeded(api, name):
-    """Seven fresh records in every collection, oldest first, and a key telling them apart."""
+@pytest.fixture(scope="module")
+def seeded(api):
+    """Seven fresh records in every collection, oldest first (ids), shared by the module."""
+    run = uuid.uuid4().hex[:8].upper()
+
+    def name(label: str) -> str:
+        return f"T{run}-{label}"
+
     sku = api.product(name("SKU"))["sku"]
     made = {
         "products": [api.product(name(f"P{n}"))["id"] for n in range(7)],
