@@ -204,8 +204,8 @@ class Database:
             self.engine = create_engine(
                 self.url,
                 connect_args={"connect_timeout": 10},
-                pool_size=10,
-                max_overflow=20,
+                pool_size=8,
+                max_overflow=16,
                 pool_timeout=60,
             )
         self._write_lock = threading.Lock() if self.is_sqlite else None

@@ -40,7 +40,11 @@ def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> dict[s
 def update_row(
     conn: Connection, table: Table, current: RowMapping, values: dict[str, Any]
 ) -> dict[str, Any]:
-    """Apply `values` to the row `current` (bumping updated_at); return the new values."""
+    """Apply `values` to the row `current` and return the new values. A call that changes
+    nothing writes nothing (updated_at included), so repeating a PUT or DELETE gives the
+    identical record."""
+    if all(current[name] == value for name, value in values.items()):
+        return dict(current)
     changes = {**values, "updated_at": clock.now()}
     conn.execute(update(table).where(table.c.id == current["id"]).values(changes))
     return {**current, **changes}
