@@ -219,8 +219,8 @@ class Database:
                 self.url,
                 connect_args={"connect_timeout": 10, "options": "-c synchronous_commit=off"},
                 isolation_level="AUTOCOMMIT",
-                pool_size=4,
-                max_overflow=16,
+                pool_size=2,
+                max_overflow=10,
                 pool_timeout=60,
             )
         )
