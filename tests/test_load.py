@@ -241,6 +241,24 @@ def test_bad_usage_is_one_line_and_exit_2(
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
 
 
+def test_a_keys_file_without_a_full_scope_key_is_a_usage_error(
+    tmp_path: Path, target: RunningTarget, capsys: pytest.CaptureFixture[str]
+):
+    narrow = next(
+        key
+        for key in target.profile.keys.values()
+        if key.usable and key.scopes == ("integrations.orders.read",)
+    )
+    keys = tmp_path / "keys.toml"
+    keys.write_text(
+        f'[keys.reader]\nkey = "{narrow.value}"\nscopes = ["integrations.orders.read"]\n'
+    )
+    assert main(["load", "lookup", "--target", target.url, "--keys", str(keys)]) == 2
+    stderr = capsys.readouterr().err
+    assert "needs a usable key with integrations.*" in stderr
+    assert narrow.value not in stderr
+
+
 def test_unreachable_target_is_exit_3_before_anything_runs(tmp_path: Path, target: RunningTarget):
     started = time.monotonic()
     result = run_dmcert(

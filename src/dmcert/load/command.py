@@ -88,16 +88,15 @@ def load_command(args: argparse.Namespace) -> int:
             master_port=args.master_port,
         )
         session = ApiSession(root, key.value)
+        seeded = Seeded()  # what a failed seeding leaves is cleaned up too
         try:
             console.print(f"dmcert load {profile.name}: {profile.description}")
             console.print(f"target {redactor.text(root)}; run prefix {plan.prefix}")
             seeded = seed(session, plan)
             console.print(f"seeded {_counts(seeded)} in {seeded.seconds:.1f} s")
-            try:
-                outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
-            finally:
-                residue = _clean_up(session, plan.prefix, seeded, args.keep_data, console)
+            outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
         finally:
+            residue = _clean_up(session, plan.prefix, seeded, args.keep_data, console)
             session.close()
 
     document = _recording(reports, outcome)
@@ -145,7 +144,7 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
     duration = options.parse_duration(args.duration)
     rate = options.parse_rate(args.rate) if args.rate else 0.0
     wait = options.parse_wait(args.wait)
-    if rate and args.wait not in ("0", "0.0"):
+    if rate and wait != (0.0, 0.0):
         raise UsageError("--wait is for the closed model; --rate sets the pace by itself")
     return {
         "batch_size": args.batch_size,
