@@ -92,14 +92,16 @@ def _new_values(statement) -> dict[str, Any]:
 
 
 # PostgreSQL: the whole batch as one statement over arrays (a short, cached query text, the
-# rows in (location_code, sku_code) order); xmax = 0 tells an inserted row from an updated one
+# rows in (location_code, sku_code) order, ids made by the server); xmax = 0 tells an
+# inserted row from an updated one
 _PG_UPSERT = text(
     """
     INSERT INTO ref_inventory (id, location_code, sku_code, quantity, created_at, updated_at)
-    SELECT * FROM unnest(
-        CAST(:id AS varchar[]), CAST(:location_code AS varchar[]), CAST(:sku_code AS varchar[]),
-        CAST(:quantity AS integer[]), CAST(:created_at AS timestamptz[]),
-        CAST(:updated_at AS timestamptz[]))
+    SELECT gen_random_uuid()::varchar, pair.location_code, pair.sku_code, pair.quantity,
+           pair.stamp, pair.stamp
+    FROM unnest(CAST(:location_code AS varchar[]), CAST(:sku_code AS varchar[]),
+                CAST(:quantity AS integer[]), CAST(:stamp AS timestamptz[]))
+         AS pair(location_code, sku_code, quantity, stamp)
     ON CONFLICT ON CONSTRAINT uq_ref_inventory_pair
     DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
     RETURNING location_code, sku_code, xmax = 0
@@ -110,6 +112,16 @@ _PG_UPSERT = text(
 def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) -> set[Pair]:
     """Write the final quantity of every pair; return the pairs that were created."""
     stamps = dict(zip(first_seen, clock.now_many(len(first_seen)), strict=True))
+    ordered = sorted(final)
+    if conn.dialect.name == "postgresql":
+        columns = {
+            "location_code": [pair[0] for pair in ordered],
+            "sku_code": [pair[1] for pair in ordered],
+            "quantity": [final[pair] for pair in ordered],
+            "stamp": [stamps[pair] for pair in ordered],
+        }
+        result = conn.execute(_PG_UPSERT, columns)
+        return {(location, sku) for location, sku, inserted in result if inserted}
     rows = [
         {
             "id": new_id(),
@@ -119,15 +131,11 @@ def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) ->
             "created_at": stamps[pair],
             "updated_at": stamps[pair],
         }
-        for pair in sorted(final)
+        for pair in ordered
     ]
-    if conn.dialect.name == "postgresql":
-        columns = {name: [row[name] for row in rows] for name in rows[0]}
-        result = conn.execute(_PG_UPSERT, columns)
-        return {(location, sku) for location, sku, inserted in result if inserted}
     existing: set[Pair] = set()
     pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
-    for chunk in _chunks(sorted(final)):
+    for chunk in _chunks(ordered):
         query = select(inventory.c.location_code, inventory.c.sku_code).where(
             pair_column.in_(list(chunk))
         )
