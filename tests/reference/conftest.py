@@ -29,7 +29,7 @@ from dmcert.reference.settings import Settings
 from tests.conftest import postgres_url
 
 BASE = "/api/integrations/v1"
-BACKENDS = ("sqlite", "postgresql")
+BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
 @pytest.fixture(scope="session")
