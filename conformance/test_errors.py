@@ -228,7 +228,7 @@ FIELD_PROBES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("items", {"sku_code": "x", "quantity": 1}, WRONG),
         ("items.0.sku_code", 5, WRONG),
         ("items.0.quantity", "1", INTEGER),
-        ("items.0.quantity", 1.0, INTEGER),
+        ("items.0.quantity", 1.5, INTEGER),
         ("items.0.quantity", True, INTEGER),
         ("items.0.quantity", 2_147_483_648, INTEGER),
         ("items.0.quantity", 10**30, INTEGER),

@@ -66,7 +66,7 @@ def test_create_is_201_pending_with_lines(api, name, sku):
         ({"items": [{"quantity": 1}]}, "sku_code"),
         ({"items": [{"sku_code": "S"}]}, "quantity"),
         ({"items": [{"sku_code": "S", "quantity": 0}]}, "quantity"),
-        ({"items": [{"sku_code": "S", "quantity": 1.0}]}, "quantity"),
+        ({"items": [{"sku_code": "S", "quantity": 1.5}]}, "quantity"),
         ({"items": [{"sku_code": "S", "quantity": 2**31}]}, "quantity"),
         ({"due_date": "tomorrow"}, "due_date"),
         ({"customer_name": 5}, "customer_name"),
@@ -80,6 +80,14 @@ def test_invalid_creates_are_400_naming_the_field(api, name, change, field):
     response = api.post("/orders/", json=body)
     assert error_of(response) == (400, "VALIDATION_ERROR")
     assert field in response.json()["error"]["message"]
+
+
+def test_integral_number_counts_as_an_integer(api, name, sku):
+    number = name("O")
+    body = {"order_number": number, "items": [{"sku_code": sku, "quantity": 2.0}]}
+    response = api.post("/orders/", json=body)
+    assert response.status_code == 201
+    assert response.json()["data"]["items"][0]["quantity"] == 2
 
 
 def test_unknown_sku_is_service_error_naming_it_and_creates_nothing(api, name, sku):

@@ -31,7 +31,6 @@ KEY_SCOPES: dict[str, list[str]] = {
         f"{resource}_{action}": [f"integrations.{resource}.{action}"]
         for resource in RESOURCES
         for action in ("read", "write", "delete")
-        if (resource, action) != ("inventory", "delete")
     },
 }
 

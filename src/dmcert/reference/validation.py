@@ -3,7 +3,7 @@
 Every problem becomes a 400 VALIDATION_ERROR naming the field, before anything reaches the
 database: no NUL in a string field (PostgreSQL text rejects it; inside free JSON objects it
 is stored escaped), no lone surrogate anywhere (not UTF-8), JSON integers only (no booleans,
-no 1.0), bounded integers and identifiers, bounded nesting.
+no strings, no 1.5; 1.0 counts as 1 as in JSON Schema), bounded integers and identifiers, bounded nesting.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def check_identifier(field: str, value: Any) -> str:
 
 
 def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema: 1.0 is the integer 1
     if not isinstance(value, int) or isinstance(value, bool):
         raise validation_error(f"{field}: must be an integer.")
     if minimum is not None and value < minimum:
