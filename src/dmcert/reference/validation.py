@@ -3,7 +3,8 @@
 Every problem becomes a 400 VALIDATION_ERROR naming the field, before anything reaches the
 database: no NUL in a string field (PostgreSQL text rejects it; inside free JSON objects it
 is stored escaped), no lone surrogate anywhere (not UTF-8), JSON integers only (no booleans,
-no strings, no 1.5; 1.0 counts as 1 as in JSON Schema), bounded integers and identifiers, bounded nesting.
+no strings, no 1.5; 1.0 counts as 1 as in JSON Schema), bounded integers and identifiers,
+bounded nesting.
 """
 
 from __future__ import annotations
