@@ -129,7 +129,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def expect_for(item: pytest.Item) -> Expect:
     """The item's Expect, created on first use (fixtures and the test share it)."""
     if EXPECT not in item.stash:
-        item.stash[EXPECT] = Expect(item.nodeid, requirement_ids(item))
+        item.stash[EXPECT] = Expect(
+            item.nodeid, requirement_ids(item), item.config.stash[RUN].redactor.text
+        )
     return item.stash[EXPECT]
 
 

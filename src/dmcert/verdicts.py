@@ -7,7 +7,7 @@ failure is attributed to exactly the rule that broke, with the exchanges as evid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +48,12 @@ class TestOutcome:
 class Expect:
     """Soft assertions of one test, each attributed to a requirement the test declares."""
 
-    def __init__(self, test: str, declared: Iterable[str]) -> None:
+    def __init__(
+        self, test: str, declared: Iterable[str], redact: Callable[[str], str] = str
+    ) -> None:
         self.test = test
         self.declared = frozenset(declared)
+        self.redact = redact  # messages may quote a response: keep keys out of them
         self.observations: list[Observation] = []
 
     def __call__(
@@ -60,7 +63,7 @@ class Expect:
             raise ValueError(f"{self.test} checks {requirement} but does not declare it")
         exchanges = tuple(_exchange_of(item).to_dict() for item in evidence[-MAX_EVIDENCE:])
         self.observations.append(
-            Observation(requirement, bool(condition), message, self.test, exchanges)
+            Observation(requirement, bool(condition), self.redact(message), self.test, exchanges)
         )
         return bool(condition)
 
