@@ -174,8 +174,8 @@ def _integer(minimum: int, below: str) -> Field:
     def test(value: Any) -> str | None:
         if value is None:
             return None
-        if isinstance(value, (bool, float, str)):
-            return "ERR-010"
+        if isinstance(value, bool) or _reads_as_integer(value):
+            return "ERR-010"  # true, 1.0 and "1" are what ERR-010 names
         if not isinstance(value, int):
             return "ERR-005"
         if value < minimum:
@@ -183,6 +183,12 @@ def _integer(minimum: int, below: str) -> Field:
         return "ERR-010" if value > MAX_INT else None
 
     return _scalar(test, "ERR-005", "ERR-010", below)
+
+
+def _reads_as_integer(value: Any) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()) is not None
 
 
 def _enum(values: frozenset[str], rule: str) -> Field:

@@ -42,6 +42,7 @@ from dmcert.bundle import spec_path
 from dmcert.client import ReadOnlyViolation
 from dmcert.exchange import Exchange
 from dmcert.probe import BASE_PATH
+from dmcert.profile import Key
 from dmcert.records import Records
 from dmcert.redaction import REDACTED
 from dmcert.run import Run
@@ -143,7 +144,7 @@ class Target:
     key, and recorded for the coverage table and the cleanup."""
 
     run: Run
-    key: str
+    key: Key  # a Key, whose repr leaves the value out
     records: Records
     known: Known | None
     session: requests.Session = field(default_factory=requests.Session)
@@ -232,7 +233,7 @@ class Target:
             response = case.call(
                 base_url=self.run.target,
                 session=self.session,
-                headers={"X-API-Key": self.key},
+                headers={"X-API-Key": self.key.value},
                 timeout=TIMEOUT,
             )
         except requests.RequestException as exc:
@@ -390,8 +391,8 @@ def known(run: Run, records: Records) -> Known | None:
 
 
 @pytest.fixture(scope="module")
-def target(run: Run, full_key, records: Records, known: Known | None):
-    sender = Target(run, full_key.value, records, known)
+def target(run: Run, full_key: Key, records: Records, known: Known | None):
+    sender = Target(run, full_key, records, known)
     yield sender
     sender.session.close()
 

@@ -26,7 +26,7 @@ from dmcert.bundle import bundle_dir
         ("bulk_returns_201", "INV-001"),
         ("not_found_as_400", "ERR-002"),
         ("list_without_pagination", "VER-002"),
-        ("unicode_identifier_broken", "PRD-009"),
+        ("unicode_identifier_broken", "LOC-009"),
     ],
 )
 def test_fault_is_caught(assert_caught, fault, requirement):
