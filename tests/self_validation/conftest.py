@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 
 from dmcert.reference.server import RunningTarget
 from dmcert.requirements import load_requirements
+from tests.conftest import user_environment
 
 TALLY: dict[str, bool] = {}
 
@@ -46,7 +47,14 @@ def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
         "1",
         *extra,
     ]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=user_environment(),
+    )
     results = reports / "results.json"
     verdicts = {}
     if results.exists():
@@ -56,20 +64,21 @@ def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
 
 
 @pytest.fixture
-def assert_caught(tmp_path: Path) -> Callable[[str, str, str], None]:
-    """assert_caught(fault, requirement_id, select): the suite, limited to tests matching
-    the pytest -k expression `select`, must fail on `fault` and blame `requirement_id`."""
+def assert_caught(tmp_path: Path) -> Callable[[str, Sequence[str], str], None]:
+    """assert_caught(fault, requirement_ids, select): the suite, limited to the tests matching
+    the pytest -k expression `select`, must exit 1 on `fault` and blame every one of
+    `requirement_ids` (the run is --strict when one of them is a SHOULD)."""
     levels = load_requirements()
 
-    def check(fault: str, requirement: str, select: str) -> None:
-        strict = ["--strict"] if levels[requirement].level == "SHOULD" else []
+    def check(fault: str, requirements: Sequence[str], select: str) -> None:
+        strict = ["--strict"] if any(levels[r].level == "SHOULD" for r in requirements) else []
         with RunningTarget(faults=(fault,)) as target:
             result = run_check(target, tmp_path / "reports", "--quick", "-k", select, *strict)
-        caught = result.exit_code == 1 and result.verdicts.get(requirement) == "fail"
-        TALLY[fault] = caught
-        assert caught, (
-            f"fault {fault} not caught as {requirement}: exit {result.exit_code}, "
-            f"verdict {result.verdicts.get(requirement)}\n{result.output}"
+        missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
+        TALLY[fault] = result.exit_code == 1 and not missed
+        assert TALLY[fault], (
+            f"fault {fault}: exit {result.exit_code}, not blamed on {missed} "
+            f"({ {r: result.verdicts.get(r) for r in missed} })\n{result.output}"
         )
 
     return check
