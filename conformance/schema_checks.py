@@ -163,7 +163,19 @@ def _identifier(value: Any) -> str | None:
         return None  # null may read as absent; no written rule decides it
     if not isinstance(value, str):
         return "ERR-005"
-    return None if 1 <= len(value) <= 255 else "IDN-009"
+    if not 1 <= len(value) <= 255:
+        return "IDN-009"
+    return _nul(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return _nul(value) if isinstance(value, str) else "ERR-005"
+
+
+def _nul(value: str) -> str | None:
+    return "ERR-009" if "\x00" in value else None
 
 
 def _wrong_type(kind: type) -> Callable[[Any], str | None]:
@@ -171,11 +183,15 @@ def _wrong_type(kind: type) -> Callable[[Any], str | None]:
 
 
 def _integer(minimum: int, below: str) -> Field:
+    """An integral number such as 1.0 is an integer (decisions, as in JSON Schema)."""
+
     def test(value: Any) -> str | None:
         if value is None:
             return None
-        if isinstance(value, bool) or _reads_as_integer(value):
-            return "ERR-010"  # true, 1.0 and "1" are what ERR-010 names
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, (bool, float)) or _numeral(value):
+            return "ERR-010"  # true, 1.5 and "1" are what ERR-010 names
         if not isinstance(value, int):
             return "ERR-005"
         if value < minimum:
@@ -185,9 +201,7 @@ def _integer(minimum: int, below: str) -> Field:
     return _scalar(test, "ERR-005", "ERR-010", below)
 
 
-def _reads_as_integer(value: Any) -> bool:
-    if isinstance(value, float):
-        return value.is_integer()
+def _numeral(value: Any) -> bool:
     return isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()) is not None
 
 
@@ -195,13 +209,13 @@ def _enum(values: frozenset[str], rule: str) -> Field:
     return _scalar(lambda value: None if value is None or value in values else rule, rule)
 
 
-IDENTIFIER = _scalar(_identifier, "ERR-005", "IDN-009")
-TEXT = _scalar(_wrong_type(str), "ERR-005")
+IDENTIFIER = _scalar(_identifier, "ERR-005", "IDN-009", "ERR-009")
+TEXT = _scalar(_text, "ERR-005", "ERR-009")
 DATETIME = TEXT  # a string that is no date-time is not judged: ISO 8601 is wider than RFC 3339
 OBJECT = _scalar(_wrong_type(dict), "ERR-005")
 BOOLEAN = _scalar(_wrong_type(bool), "ERR-005")
 STATUS = _scalar(
-    lambda value: "ORD-026" if value == "" else _wrong_type(str)(value), "ERR-005", "ORD-026"
+    lambda value: "ORD-026" if value == "" else _text(value), "ERR-005", "ERR-009", "ORD-026"
 )
 
 LINE: dict[str, Field] = {"sku_code": IDENTIFIER, "quantity": _integer(1, "ORD-008"), "notes": TEXT}

@@ -120,10 +120,6 @@ def _broken_fields(case: Case) -> frozenset[str] | None:
     return frozenset(names) or None
 
 
-def _whole(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 @dataclass(frozen=True)
 class Known:
     """The run's own records that generated requests may address."""
@@ -181,15 +177,12 @@ class Target:
         """Drawn data made this run's, leaving alone what negative data breaks on purpose:
         new identifiers under the run prefix, order lines and inventory rows naming the run's
         product and location (else an unknown SKU would refuse every order, valid or not),
-        quantities as JSON integers (JSON Schema calls 2.0 an integer, the API does not:
-        ERR-010), and no PUT renaming the order it addresses."""
+        and no PUT renaming the order it addresses."""
 
         def mine(name: str) -> None:
             if name not in broken and (name in body or positive):
                 body[name] = f"{self.run.prefix}{body.get(name) or ''}"[:255]
 
-        if op.collection == "products" and "quantity" not in broken and "quantity" in body:
-            body["quantity"] = _whole(body["quantity"])
         if op.key == "POST /products/":
             mine("sku")
         elif op.key == "POST /locations/":
@@ -219,8 +212,6 @@ class Target:
                 for name, kind in fields.items():
                     if name in entry and name not in broken:
                         entry[name] = getattr(self.known, kind)
-                if "quantity" in entry and "quantity" not in broken:
-                    entry["quantity"] = _whole(entry["quantity"])
             shaped.append(entry)
         return shaped
 
