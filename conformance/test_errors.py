@@ -57,10 +57,6 @@ def code_of(reply: Reply) -> str:
     return (reply.error_code or "").upper()
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def raw_json(body: Any) -> bytes:
     """JSON text with non-ASCII as \\u escapes, so lone surrogates can be sent too."""
     return json.dumps(body).encode("ascii")
@@ -106,14 +102,14 @@ def test_documented_error_codes_come_with_their_statuses(run, api, records, subj
         expect(
             "ERR-002",
             code.upper() == wanted and reply.status == expected,
-            f"a {wanted} situation {said(reply)} (documented: {expected} {wanted})",
+            f"a {wanted} situation {reply.said} (documented: {expected} {wanted})",
             reply,
         )
         if code.upper() == "MAPPING_ERROR" or reply.status == 422:
             expect(
                 "ERR-003",
                 code.upper() == "MAPPING_ERROR" and reply.status == 422,
-                f"{method} {path} {said(reply)}",
+                f"{method} {path} {reply.said}",
                 reply,
             )
 
@@ -135,7 +131,7 @@ def test_unknown_record_is_404_not_found(op, rule, run, api, expect):
     expect(
         rule,
         reply.status == 404 and code_of(reply) == "NOT_FOUND",
-        f"{op.key} of an unknown record {said(reply)}",
+        f"{op.key} of an unknown record {reply.said}",
         reply,
     )
 
@@ -198,12 +194,12 @@ def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, e
         if op.method == "DELETE" and not body:
             continue  # a DELETE without a body is the documented call
         reply = api.request(op.method, path, content=body, headers=headers, rejected=True)
-        expect("ERR-004", reply.status < 500, f"{op.key} with a {name} body {said(reply)}", reply)
+        expect("ERR-004", reply.status < 500, f"{op.key} with a {name} body {reply.said}", reply)
         if rule and judged:
             expect(
                 rule,
                 reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
-                f"{op.key} with a {name} body {said(reply)}",
+                f"{op.key} with a {name} body {reply.said}",
                 reply,
             )
 
@@ -348,7 +344,7 @@ def test_mistyped_and_odd_field_values_are_400_never_5xx(
         reply = api.request(op.method, path, content=raw_json(body), headers=headers)
         if op.method == "POST" and reply.status == 201:
             records.track(op.collection, str(body[_id_field(op.collection, records)]))
-        shown = f"{op.key} with {field}={_show(value)} {said(reply)}"
+        shown = f"{op.key} with {field}={_show(value)} {reply.said}"
         expect("ERR-004", reply.status < 500, shown, reply)
         if rule is None:
             continue
@@ -382,7 +378,7 @@ def test_unknown_path_is_404_not_found(path, api, expect):
     expect(
         "ERR-011",
         reply.status == 404 and code_of(reply) == "NOT_FOUND" and is_envelope,
-        f"GET {path} {said(reply)}",
+        f"GET {path} {reply.said}",
         reply,
     )
 
@@ -404,7 +400,7 @@ def check_405(expect, rule: str, method: str, template: str, reply: Reply, *, al
     expect(
         rule,
         ok,
-        f"{method} {template} {said(reply)} with Allow {reply.headers.get('allow')!r}"
+        f"{method} {template} {reply.said} with Allow {reply.headers.get('allow')!r}"
         f" (documented: {', '.join(sorted(methods))})",
         reply,
     )
@@ -479,7 +475,7 @@ def test_head_is_answered_like_get_without_a_body(op, run, api, subjects, expect
     expect(
         "ERR-015",
         same and head.text == "",
-        f"GET {said(get)}, HEAD {said(head)} with {len(head.text)} body characters and "
+        f"GET {get.said}, HEAD {head.said} with {len(head.text)} body characters and "
         f"Content-Type {head.headers.get('content-type')!r}",
         get,
         head,
@@ -494,6 +490,6 @@ def test_path_without_trailing_slash_is_404(template, api, expect):
     expect(
         "ERR-016",
         reply.status == 404 and code_of(reply) == "NOT_FOUND",
-        f"GET {template.rstrip('/')} {said(reply)}",
+        f"GET {template.rstrip('/')} {reply.said}",
         reply,
     )

@@ -18,10 +18,6 @@ VOLATILE = frozenset({"updated_at"})
 ALREADY_EXISTS = "order_number already exists"
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def code_of(reply: Reply) -> str:
     """The error code; its casing is ERR-001's concern, not this area's."""
     return (reply.error_code or "").upper()
@@ -81,7 +77,7 @@ def test_idempotency_key_header_has_no_effect(api, records, expect):
         expect(
             "IDEM-001",
             reply.status == 201 and after.status == 200,
-            f"a create with a reused Idempotency-Key {said(reply)}; GET {said(after)}",
+            f"a create with a reused Idempotency-Key {reply.said}; GET {after.said}",
             reply,
             after,
         )
@@ -101,7 +97,7 @@ def test_resent_identical_order_create_is_refused_and_changes_nothing(api, recor
         again.status == 400
         and code_of(again) == "VALIDATION_ERROR"
         and ALREADY_EXISTS in again.error_message,
-        f"an identical re-send {said(again)}: {again.error_message[:160]!r}",
+        f"an identical re-send {again.said}: {again.error_message[:160]!r}",
         again,
     )
     difference = changed(stable(first), stable(after))
@@ -129,7 +125,7 @@ def test_order_create_retry_with_a_different_body_is_still_refused(api, records,
         again.status == 400
         and code_of(again) == "VALIDATION_ERROR"
         and ALREADY_EXISTS in again.error_message,
-        f"a re-send with another body {said(again)}: {again.error_message[:160]!r}",
+        f"a re-send with another body {again.said}: {again.error_message[:160]!r}",
         again,
     )
     if records.order_identifier == "external_order_id":
@@ -137,7 +133,7 @@ def test_order_create_retry_with_a_different_body_is_still_refused(api, records,
         expect(
             "IDEM-003",
             second.status == 404,
-            f"GET by the re-send's external_order_id {said(second)}: a second order exists",
+            f"GET by the re-send's external_order_id {second.said}: a second order exists",
             second,
         )
     difference = changed(stable(first), stable(after))
@@ -163,7 +159,7 @@ def test_resent_product_or_location_create_is_409_and_changes_nothing(api, recor
         expect(
             "IDEM-004",
             again.status == 409 and code_of(again) == "DUPLICATE" and not difference,
-            f"re-sending a {collection} create {said(again)}; the record changed in {difference}",
+            f"re-sending a {collection} create {again.said}; the record changed in {difference}",
             again,
             after,
         )
@@ -190,7 +186,7 @@ def test_repeated_order_put_gives_the_same_state(api, records, sku, expect):
     expect(
         "IDEM-005",
         again.status == 200 and not difference,
-        f"the repeated PUT {said(again)}; state differs in {difference}",
+        f"the repeated PUT {again.said}; state differs in {difference}",
         shown,
         shown_again,
     )
@@ -211,7 +207,7 @@ def test_repeated_product_or_location_put_gives_the_same_state(api, records, exp
         expect(
             "IDEM-006",
             again.status == 200 and not difference,
-            f"the repeated {collection} PUT {said(again)}; state differs in {difference}",
+            f"the repeated {collection} PUT {again.said}; state differs in {difference}",
             shown,
             shown_again,
         )
@@ -235,7 +231,7 @@ def test_repeated_cancel_leaves_the_order_as_it_was(api, records, sku, expect):
             again.status < 500
             and stable(shown_again).get("status") == "cancelled"
             and not difference,
-            f"a {attempt} DELETE {said(again)}; the order differs in {difference}",
+            f"a {attempt} DELETE {again.said}; the order differs in {difference}",
             again,
             shown_again,
         )
@@ -259,7 +255,7 @@ def test_repeated_delete_of_product_or_location_is_200_and_changes_nothing(api, 
             again.status == 200
             and stable(shown_again).get("is_active") is False
             and not difference,
-            f"a second {collection} DELETE {said(again)}; is_active "
+            f"a second {collection} DELETE {again.said}; is_active "
             f"{stable(shown_again).get('is_active')!r}; differs in {difference}",
             again,
             shown_again,
@@ -286,7 +282,7 @@ def test_resent_bulk_batch_is_a_safe_re_upsert(api, records, expect):
     expect(
         "IDEM-009",
         again.status == 200 and counted == (3, 0, 3, 0),
-        f"the re-sent batch {said(again)} with (total, created, updated, failed) {counted}",
+        f"the re-sent batch {again.said} with (total, created, updated, failed) {counted}",
         again,
     )
 

@@ -32,10 +32,6 @@ CHANGES: dict[str, dict[str, Any]] = {
 MAX_IDENTIFIER = 255
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def code_of(reply: Reply) -> str:
     """The error code; its casing is ERR-001's concern, not this area's."""
     return (reply.error_code or "").upper()
@@ -97,7 +93,7 @@ def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, record
     if not expect(
         requirement,
         created.status == 201 and record_of(created).get(field) == value,
-        f"creating with {field} {value!r} {said(created)}, {field} returned as "
+        f"creating with {field} {value!r} {created.said}, {field} returned as "
         f"{record_of(created).get(field)!r}",
         created,
     ):
@@ -113,7 +109,7 @@ def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, record
         expect(
             requirement,
             reply.status == 200 and record_of(reply).get(field) == value,
-            f"{method} {path} {said(reply)} with {field} {record_of(reply).get(field)!r}",
+            f"{method} {path} {reply.said} with {field} {record_of(reply).get(field)!r}",
             reply,
         )
     if not KINDS[kind][0]:
@@ -150,7 +146,7 @@ def test_inventory_reads_resolve_location_code_and_sku(kind, api, records, expec
         expect(
             requirement,
             reply.status == 200 and pairs == [(code, sku)],
-            f"GET by={by} of {value!r} {said(reply)} with rows {pairs}",
+            f"GET by={by} of {value!r} {reply.said} with rows {pairs}",
             reply,
         )
 
@@ -181,7 +177,7 @@ def test_identifiers_must_hold_1_to_255_characters(api, records, sku, expect):
             expect(
                 "IDN-009",
                 reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
-                f"a {collection} create with a {length}-character {field} {said(reply)}",
+                f"a {collection} create with a {length}-character {field} {reply.said}",
                 reply,
             )
     longest = records.name("long").ljust(MAX_IDENTIFIER, "x")
@@ -191,6 +187,6 @@ def test_identifiers_must_hold_1_to_255_characters(api, records, sku, expect):
     expect(
         "IDN-009",
         reply.status == 201,
-        f"a product create with a {MAX_IDENTIFIER}-character sku {said(reply)}",
+        f"a product create with a {MAX_IDENTIFIER}-character sku {reply.said}",
         reply,
     )

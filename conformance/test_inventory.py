@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dmcert.client import ApiClient, Reply, path_of
+from dmcert.listing import pages
 from dmcert.records import Records
 from dmcert.samples import listed_identifier, unknown_identifier
 from dmcert.steps import must
@@ -28,10 +29,6 @@ UNPAGINATED_ROWS = 55
 LARGE_BATCH = 1000
 
 Row = tuple[Any, Any, Any]
-
-
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
 
 
 def is_error(reply: Reply, code: str) -> bool:
@@ -114,7 +111,7 @@ def test_bulk_upsert_is_200_with_a_summary(api, records, skus, expect):
     expect(
         "INV-001",
         reply.status == 200 and shaped,
-        f"bulk upsert {said(reply)} with data keys {sorted(data)}",
+        f"bulk upsert {reply.said} with data keys {sorted(data)}",
         reply,
     )
 
@@ -161,7 +158,7 @@ def test_present_pairs_are_updated_in_place(api, records, skus, expect):
         expect(
             "INV-003",
             reply.status == 200 and counters(reply) == wanted,
-            f"{name} {said(reply)} with counters {counters(reply)}, expected {wanted}",
+            f"{name} {reply.said} with counters {counters(reply)}, expected {wanted}",
             reply,
         )
         total, created, updated, failed = counters(reply)
@@ -219,7 +216,7 @@ def test_a_bad_row_fails_alone_and_the_good_rows_are_applied(kind, run, api, rec
     bad = _bad_row(kind, run, location, skus)
     rows = [row(location, skus[0], 0), bad, row(location, skus[1], 4)]
     reply = upsert(api, rows)
-    expect("INV-006", ok_200(reply), f"a batch with one {kind} row {said(reply)}", reply)
+    expect("INV-006", ok_200(reply), f"a batch with one {kind} row {reply.said}", reply)
     shown, read = stock(api, location)
     good = as_rows([rows[0], rows[2]])
     expect(
@@ -330,7 +327,7 @@ def test_malformed_row_fields_are_row_errors_under_their_field(api, records, sku
         expect(
             rule,
             reply.status == 200 and isinstance(fields, dict) and field in fields,
-            f"row {index} ({name}) {said(reply)}, reported with errors {fields!r}",
+            f"row {index} ({name}) {reply.said}, reported with errors {fields!r}",
             reply,
         )
     shown, read = stock(api, location)
@@ -354,7 +351,7 @@ def test_a_batch_where_every_row_fails_is_still_200(run, api, records, skus, exp
     expect(
         "INV-014",
         ok_200(reply) and counters(reply) == (2, 0, 0, 2),
-        f"an all-failing batch {said(reply)} with counters {counters(reply)}",
+        f"an all-failing batch {reply.said} with counters {counters(reply)}",
         reply,
     )
 
@@ -391,7 +388,7 @@ def test_documented_sources_are_accepted_and_source_may_be_omitted(api, records,
         expect(
             "INV-016",
             ok_200(reply) and shown == [(location, skus[0], quantity)],
-            f"source {source or '(omitted)'} {said(reply)}; GET shows {shown}",
+            f"source {source or '(omitted)'} {reply.said}; GET shows {shown}",
             reply,
             read,
         )
@@ -408,7 +405,7 @@ def test_unknown_source_is_400_and_applies_nothing(api, records, skus, expect):
     expect(
         "INV-017",
         is_error(reply, "VALIDATION_ERROR") and shown == [],
-        f"source 'spreadsheet' {said(reply)}; GET shows {shown}",
+        f"source 'spreadsheet' {reply.said}; GET shows {shown}",
         reply,
         read,
     )
@@ -430,7 +427,7 @@ def test_inventory_missing_empty_or_not_a_list_is_400(run, api, expect):
     ]
     for rule, name, body in bodies:
         reply = api.post(path_of("inventory"), json=body, rejected=True)
-        expect(rule, is_error(reply, "VALIDATION_ERROR"), f"{name} {said(reply)}", reply)
+        expect(rule, is_error(reply, "VALIDATION_ERROR"), f"{name} {reply.said}", reply)
 
 
 @pytest.mark.requirement("INV-021")
@@ -445,7 +442,7 @@ def test_inactive_location_and_product_take_upserts(api, records, skus, expect):
     expect(
         "INV-021",
         reply.status == 200 and counters(reply) == (2, 2, 0, 0),
-        f"rows for an inactive location and an inactive product {said(reply)} with counters "
+        f"rows for an inactive location and an inactive product {reply.said} with counters "
         f"{counters(reply)} and errors {row_errors(reply)!r:.200}",
         reply,
     )
@@ -465,7 +462,7 @@ def test_a_batch_of_1000_rows_is_accepted(run, api, records, skus, expect):
     expect(
         "INV-022",
         reply.status == 200 and (total, failed) == (LARGE_BATCH, 0),
-        f"a {LARGE_BATCH}-row batch {said(reply)} with counters {counters(reply)}",
+        f"a {LARGE_BATCH}-row batch {reply.said} with counters {counters(reply)}",
         reply,
     )
 
@@ -477,19 +474,15 @@ def listed_rows(api: ApiClient, location: str) -> tuple[list[dict[str, Any]], li
     """Entries of GET /inventory/ at `location` and the pages read (at most LIST_PAGES
     pages of 200; the run's rows are among the newest)."""
     found: list[dict[str, Any]] = []
-    pages: list[Reply] = []
-    params = {"limit": "200"}
-    for _ in range(LIST_PAGES):
-        reply = must(api.get(path_of("inventory"), params=params), 200, "listing inventory")
-        pages.append(reply)
-        entries = reply.data if isinstance(reply.data, list) else []
-        found += [e for e in entries if isinstance(e, dict) and e.get("location_code") == location]
-        pagination = reply.body.get("pagination") if isinstance(reply.body, dict) else None
-        cursor = pagination.get("next_cursor") if isinstance(pagination, dict) else None
-        if len(found) >= 2 or not cursor:
+    read: list[Reply] = []
+    for page in pages(api, "inventory", limit=200, max_pages=LIST_PAGES):
+        read.append(must(page.reply, 200, "listing inventory"))
+        found += [
+            e for e in page.entries if isinstance(e, dict) and e.get("location_code") == location
+        ]
+        if len(found) >= 2:
             break
-        params = {"limit": "200", "cursor": cursor}
-    return found, pages
+    return found, read
 
 
 @pytest.mark.requirement("INV-023")
@@ -500,14 +493,14 @@ def test_inventory_list_shows_the_written_rows(api, records, skus, expect):
     location = fresh_location(records)
     rows = [row(location, skus[0], 7), row(location, skus[1], 8)]
     must(upsert(api, rows), 200, "a bulk upsert")
-    found, pages = listed_rows(api, location)
+    found, read = listed_rows(api, location)
     expect(
         "INV-023",
         as_rows(found) == as_rows(rows),
         f"the list shows {as_rows(found)} at {location}, expected {as_rows(rows)}",
-        pages[0],
+        read[0],
     )
-    for page in pages:
+    for page in read:
         entries = page.data if isinstance(page.data, list) else []
         odd = [e for e in entries if not (isinstance(e, dict) and set(ROW_FIELDS) <= set(e))]
         expect("INV-023", not odd, f"{len(odd)} list entries lack {ROW_FIELDS}: {odd!r:.200}", page)
@@ -534,7 +527,7 @@ def test_reads_by_location_and_by_sku_show_the_same_rows(api, records, expect):
             expect(
                 "INV-024",
                 reply.status == 200 and shown == expected,
-                f"{code} by={by or '(default)'} {said(reply)} with {shown}, expected {expected}",
+                f"{code} by={by or '(default)'} {reply.said} with {shown}, expected {expected}",
                 reply,
             )
             check_read_shape(expect, reply)
@@ -546,7 +539,7 @@ def test_reads_by_location_and_by_sku_show_the_same_rows(api, records, expect):
         expect(
             "INV-025",
             reply.status == 200 and shown == expected,
-            f"{sku} by=sku {said(reply)} with {shown}, expected {expected}",
+            f"{sku} by=sku {reply.said} with {shown}, expected {expected}",
             reply,
         )
         check_read_shape(expect, reply)
@@ -584,7 +577,7 @@ def test_a_by_other_than_location_or_sku_is_400(by, run, api, records, expect):
     else:
         code = fresh_location(records)
     reply = api.get(path_of("inventory", code), params={"by": by})
-    expect("INV-027", is_error(reply, "VALIDATION_ERROR"), f"by={by} {said(reply)}", reply)
+    expect("INV-027", is_error(reply, "VALIDATION_ERROR"), f"by={by} {reply.said}", reply)
 
 
 @pytest.mark.requirement("INV-028")
@@ -601,7 +594,7 @@ def test_known_location_or_sku_without_rows_reads_empty(api, records, expect):
         expect(
             "INV-028",
             ok_200(reply) and reply.data == [],
-            f"{name} {said(reply)} with data {reply.data!r:.100}",
+            f"{name} {reply.said} with data {reply.data!r:.100}",
             reply,
         )
 
@@ -615,7 +608,7 @@ def test_unknown_sku_by_sku_is_404_not_found(run, api, expect):
         expect(
             "INV-029",
             reply.status == 404 and (reply.error_code or "").upper() == "NOT_FOUND",
-            f"an unknown identifier by={by} {said(reply)}",
+            f"an unknown identifier by={by} {reply.said}",
             reply,
         )
 

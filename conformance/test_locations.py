@@ -30,10 +30,6 @@ DETAILS = {
 }
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def code_of(reply: Reply) -> str:
     """The error code; its casing is ERR-001's concern, not this area's."""
     return (reply.error_code or "").upper()
@@ -83,7 +79,7 @@ def test_create_is_201_with_the_location_shape(api, records, expect):
     expect(
         "LOC-001",
         reply.status == 201 and not missing and not wrong,
-        f"create {said(reply)}; data lacks {missing} and shows {wrong}",
+        f"create {reply.said}; data lacks {missing} and shows {wrong}",
         reply,
     )
     expect(
@@ -101,7 +97,7 @@ def test_create_without_code_is_400_validation_error(api, expect):
     expect(
         "LOC-003",
         reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
-        f"a create without code {said(reply)}",
+        f"a create without code {reply.said}",
         reply,
     )
 
@@ -115,7 +111,7 @@ def test_duplicate_code_is_409_duplicate(api, records, expect):
     expect(
         "LOC-004",
         reply.status == 409 and code_of(reply) == "DUPLICATE",
-        f"a create with an existing code {said(reply)}",
+        f"a create with an existing code {reply.said}",
         reply,
     )
 
@@ -134,7 +130,7 @@ def test_code_of_an_inactive_location_is_409_duplicate(api, records, expect):
         reply.status == 409
         and code_of(reply) == "DUPLICATE"
         and record_of(after).get("is_active") is False,
-        f"a create with an inactive location's code {said(reply)}; the location then has "
+        f"a create with an inactive location's code {reply.said}; the location then has "
         f"is_active {record_of(after).get('is_active')!r}",
         reply,
         after,
@@ -152,7 +148,7 @@ def test_get_returns_the_location_as_created(api, records, expect):
     expect(
         "LOC-006",
         reply.status == 200 and not differing,
-        f"GET {said(reply)}; fields differing from the create answer: {differing}",
+        f"GET {reply.said}; fields differing from the create answer: {differing}",
         reply,
     )
 
@@ -164,7 +160,7 @@ def test_get_of_an_unknown_code_is_404_not_found(run, api, expect):
     expect(
         "LOC-007",
         reply.status == 404 and code_of(reply) == "NOT_FOUND",
-        f"GET of an unknown code {said(reply)}",
+        f"GET of an unknown code {reply.said}",
         reply,
     )
 
@@ -210,7 +206,7 @@ def test_put_updates_name_zone_aisle_and_metadata(api, records, expect):
     expect(
         "LOC-009",
         put.status == 200 and after.status == 200 and not wrong,
-        f"PUT {said(put)}; GET {said(after)} shows {wrong}",
+        f"PUT {put.said}; GET {after.said} shows {wrong}",
         put,
         after,
     )
@@ -229,7 +225,7 @@ def test_put_is_active_deactivates_and_reactivates(api, records, expect):
     expect(
         "LOC-010",
         off.status == 200 and witness in entries and code not in entries,
-        f"PUT is_active false {said(off)}; listed afterwards: {code in entries}",
+        f"PUT is_active false {off.said}; listed afterwards: {code in entries}",
         off,
         *pages,
     )
@@ -238,7 +234,7 @@ def test_put_is_active_deactivates_and_reactivates(api, records, expect):
     expect(
         "LOC-011",
         on.status == 200 and code in entries,
-        f"PUT is_active true {said(on)}; listed afterwards: {code in entries}",
+        f"PUT is_active true {on.said}; listed afterwards: {code in entries}",
         on,
         *pages,
     )
@@ -258,7 +254,7 @@ def test_code_in_a_put_body_is_ignored(api, records, expect):
     expect(
         "LOC-012",
         put.status == 200 and record_of(old).get("code") == code and new.status == 404,
-        f"PUT with another code {said(put)}; GET old code {said(old)}, new code {said(new)}",
+        f"PUT with another code {put.said}; GET old code {old.said}, new code {new.said}",
         put,
         old,
         new,
@@ -279,7 +275,7 @@ def test_delete_deactivates_and_the_location_stays_readable(api, records, expect
     expect(
         "LOC-013",
         deleted.status == 200 and witness in entries and code not in entries,
-        f"DELETE {said(deleted)}; listed afterwards: {code in entries}",
+        f"DELETE {deleted.said}; listed afterwards: {code in entries}",
         deleted,
         *pages,
     )
@@ -290,7 +286,7 @@ def test_delete_deactivates_and_the_location_stays_readable(api, records, expect
         and after.status == 200
         and record_of(after).get("is_active") is False,
         f"DELETE answered is_active {record_of(deleted).get('is_active')!r}; GET then "
-        f"{said(after)} with is_active {record_of(after).get('is_active')!r}",
+        f"{after.said} with is_active {record_of(after).get('is_active')!r}",
         deleted,
         after,
     )
@@ -299,7 +295,7 @@ def test_delete_deactivates_and_the_location_stays_readable(api, records, expect
     expect(
         "IDEM-008",
         again.status == 200 and stable(record_of(final)) == stable(record_of(after)),
-        f"a second DELETE {said(again)}; the location went from {record_of(after)!r} "
+        f"a second DELETE {again.said}; the location went from {record_of(after)!r} "
         f"to {record_of(final)!r}",
         again,
         final,
@@ -317,6 +313,6 @@ def test_put_or_delete_of_an_unknown_code_is_404_not_found(run, api, expect):
         expect(
             "LOC-015",
             reply.status == 404 and code_of(reply) == "NOT_FOUND",
-            f"{reply.exchange.method} of an unknown code {said(reply)}",
+            f"{reply.exchange.method} of an unknown code {reply.said}",
             reply,
         )

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from dmcert.client import ApiClient, Reply, path_of
+from dmcert.listing import pages
 from dmcert.records import Records
 from dmcert.samples import unknown_identifier
 from dmcert.steps import must
@@ -25,10 +26,6 @@ VOLATILE = frozenset({"updated_at"})
 LIST_FIELDS = ("id", "order_number", "status", "customer_name", "created_at")
 LIST_PAGES = 5
 """How many pages of 200 a list walk reads, at most, looking for the run's own orders."""
-
-
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
 
 
 def is_error(reply: Reply, code: str) -> bool:
@@ -97,20 +94,14 @@ def listed_orders(api: ApiClient, wanted: set[str]) -> tuple[dict[str, dict[str,
     """List entries whose order_number is in `wanted`, walking at most LIST_PAGES pages;
     and the first page, as evidence."""
     found: dict[str, dict[str, Any]] = {}
-    params = {"limit": "200"}
     first = None
-    for _ in range(LIST_PAGES):
-        reply = must(api.get(path_of("orders"), params=params), 200, "listing orders")
-        first = first or reply
-        entries = reply.data if isinstance(reply.data, list) else []
-        for entry in entries:
+    for page in pages(api, "orders", limit=200, max_pages=LIST_PAGES):
+        first = first or must(page.reply, 200, "listing orders")
+        for entry in page.entries:
             if isinstance(entry, dict) and entry.get("order_number") in wanted:
                 found[entry["order_number"]] = entry
-        pagination = reply.body.get("pagination") if isinstance(reply.body, dict) else None
-        cursor = pagination.get("next_cursor") if isinstance(pagination, dict) else None
-        if wanted <= found.keys() or not cursor:
+        if wanted <= found.keys():
             break
-        params = {"limit": "200", "cursor": cursor}
     return found, first
 
 
@@ -144,7 +135,7 @@ def test_create_is_201_with_the_full_pending_order(api, records, sku, other_sku,
     expect(
         "ORD-001",
         reply.status == 201 and bool(order),
-        f"create {said(reply)} with data of type {type(reply.data).__name__}",
+        f"create {reply.said} with data of type {type(reply.data).__name__}",
         reply,
     )
     if not order:
@@ -198,7 +189,7 @@ def test_get_by_the_order_identifier_returns_the_order_as_created(api, records, 
     expect(
         "ORD-016",
         reply.status == 200 and not differing,
-        f"GET by {records.order_identifier} {said(reply)}; fields unlike the create: {differing}",
+        f"GET by {records.order_identifier} {reply.said}; fields unlike the create: {differing}",
         reply,
     )
 
@@ -210,7 +201,7 @@ def test_create_without_order_number_is_400_validation_error(api, records, sku, 
     body = records.order_body(sku)
     del body["order_number"]
     reply = create(api, records, body)
-    expect("ORD-005", is_error(reply, "VALIDATION_ERROR"), f"no order_number {said(reply)}", reply)
+    expect("ORD-005", is_error(reply, "VALIDATION_ERROR"), f"no order_number {reply.said}", reply)
 
 
 @pytest.mark.requirement("ORD-006")
@@ -225,7 +216,7 @@ def test_create_without_items_or_with_no_items_is_400_validation_error(api, reco
         ("items []", records.order_body(sku, items=[])),
     ):
         reply = create(api, records, body)
-        expect("ORD-006", is_error(reply, "VALIDATION_ERROR"), f"{name} {said(reply)}", reply)
+        expect("ORD-006", is_error(reply, "VALIDATION_ERROR"), f"{name} {reply.said}", reply)
 
 
 @pytest.mark.requirement("ORD-007")
@@ -234,7 +225,7 @@ def test_line_without_sku_code_or_quantity_is_400_validation_error(api, records,
     """ORD-007: a line lacking sku_code, or lacking quantity, is 400 VALIDATION_ERROR."""
     for name, line in (("no sku_code", {"quantity": 1}), ("no quantity", {"sku_code": sku})):
         reply = create(api, records, records.order_body(sku, items=[line]))
-        expect("ORD-007", is_error(reply, "VALIDATION_ERROR"), f"line {name} {said(reply)}", reply)
+        expect("ORD-007", is_error(reply, "VALIDATION_ERROR"), f"line {name} {reply.said}", reply)
 
 
 @pytest.mark.requirement("ORD-008")
@@ -247,7 +238,7 @@ def test_line_quantity_below_one_is_400_validation_error(quantity, api, records,
     expect(
         "ORD-008",
         is_error(reply, "VALIDATION_ERROR"),
-        f"line quantity {quantity} {said(reply)}",
+        f"line quantity {quantity} {reply.said}",
         reply,
     )
 
@@ -266,7 +257,7 @@ def test_unknown_sku_is_400_service_error_and_creates_nothing(run, api, records,
         expect(
             "ORD-009",
             is_error(reply, "SERVICE_ERROR") and after.status == 404,
-            f"an unknown SKU {name} {said(reply)}; GET of the order afterwards {said(after)}",
+            f"an unknown SKU {name} {reply.said}; GET of the order afterwards {after.said}",
             reply,
             after,
         )
@@ -291,7 +282,7 @@ def test_duplicate_order_number_is_400_validation_error(api, records, sku, expec
         "ORD-011",
         is_error(reply, "VALIDATION_ERROR")
         and "order_number already exists" in reply.error_message,
-        f"a duplicate order_number {said(reply)}: {reply.error_message[:160]!r}",
+        f"a duplicate order_number {reply.said}: {reply.error_message[:160]!r}",
         reply,
     )
 
@@ -317,7 +308,7 @@ def test_reused_external_order_id_is_400_when_it_addresses_orders(api, records, 
             "ORD-012",
             is_error(reply, "VALIDATION_ERROR")
             and "external_order_id already exists" in reply.error_message,
-            f"{name} reusing an external_order_id {said(reply)}: {reply.error_message[:160]!r}",
+            f"{name} reusing an external_order_id {reply.said}: {reply.error_message[:160]!r}",
             reply,
         )
 
@@ -328,7 +319,7 @@ def test_inactive_product_can_still_be_ordered(api, records, expect):
     """ORD-013: an order for an inactive product is created (201)."""
     inactive = records.product(is_active=False)["sku"]
     reply = create(api, records, records.order_body(inactive))
-    expect("ORD-013", reply.status == 201, f"ordering an inactive SKU {said(reply)}", reply)
+    expect("ORD-013", reply.status == 201, f"ordering an inactive SKU {reply.said}", reply)
 
 
 @pytest.mark.requirement("ORD-014")
@@ -343,14 +334,14 @@ def test_order_and_due_dates_take_iso_8601_datetimes_only(api, records, sku, exp
     expect(
         "ORD-014",
         reply.status == 201 and kept,
-        f"ISO 8601 dates {said(reply)}; returned order_date {shown.get('order_date')!r}, "
+        f"ISO 8601 dates {reply.said}; returned order_date {shown.get('order_date')!r}, "
         f"due_date {shown.get('due_date')!r}",
         reply,
     )
     for name, value in (("order_date", "next tuesday"), ("due_date", "2026-13-45T99:00:00Z")):
         reply = create(api, records, records.order_body(sku, **{name: value}))
         expect(
-            "ORD-014", is_error(reply, "VALIDATION_ERROR"), f"{name}={value!r} {said(reply)}", reply
+            "ORD-014", is_error(reply, "VALIDATION_ERROR"), f"{name}={value!r} {reply.said}", reply
         )
 
 
@@ -411,7 +402,7 @@ def test_put_is_200_with_the_updated_header_and_get_shows_it(api, records, sku, 
     expect(
         "ORD-020",
         reply.status == 200 and updated.get("order_number") == order["order_number"],
-        f"PUT {said(reply)} with order_number {updated.get('order_number')!r}",
+        f"PUT {reply.said} with order_number {updated.get('order_number')!r}",
         reply,
     )
     after = must(read(api, records, order), 200, "reading the order back")
@@ -471,7 +462,7 @@ def test_put_never_changes_lines_or_order_number(api, records, sku, other_sku, e
     expect(
         "ORD-024",
         reply.status == 200 and shown.get("order_number") == order["order_number"],
-        f"PUT with items and order_number {said(reply)}; order_number now "
+        f"PUT with items and order_number {reply.said}; order_number now "
         f"{shown.get('order_number')!r}",
         reply,
         after,
@@ -494,7 +485,7 @@ def test_put_accepts_external_order_id_and_order_date(api, records, sku, expect)
         reply.status == 200
         and shown.get("external_order_id") == changes["external_order_id"]
         and same_instant(changes["order_date"], shown.get("order_date")),
-        f"PUT {said(reply)}; GET shows external_order_id {shown.get('external_order_id')!r}, "
+        f"PUT {reply.said}; GET shows external_order_id {shown.get('external_order_id')!r}, "
         f"order_date {shown.get('order_date')!r}",
         reply,
         after,
@@ -520,12 +511,12 @@ def test_put_takes_any_non_empty_status(api, records, sku, expect):
     expect(
         "ORD-026",
         reply.status == 200 and record_of(after).get("status") == "awaiting_pickup",
-        f"status 'awaiting_pickup' {said(reply)}; GET shows {record_of(after).get('status')!r}",
+        f"status 'awaiting_pickup' {reply.said}; GET shows {record_of(after).get('status')!r}",
         reply,
         after,
     )
     reply = api.put(path, json={"status": ""})
-    expect("ORD-026", is_error(reply, "VALIDATION_ERROR"), f"empty status {said(reply)}", reply)
+    expect("ORD-026", is_error(reply, "VALIDATION_ERROR"), f"empty status {reply.said}", reply)
 
 
 def ship(run, profile, identifier: str) -> bool:
@@ -558,7 +549,7 @@ def test_put_on_a_cancelled_or_shipped_order_is_allowed(run, profile, api, recor
         expect(
             "ORD-027",
             reply.status == 200 and kept,
-            f"PUT on a {state} order {said(reply)} with status {record_of(reply).get('status')!r}",
+            f"PUT on a {state} order {reply.said} with status {record_of(reply).get('status')!r}",
             reply,
         )
     if len(subjects) == 2:  # un-ship the run's order, so the cleanup can cancel it
@@ -582,8 +573,8 @@ def test_delete_cancels_and_the_order_stays_readable(api, records, sku, expect):
         and record_of(reply).get("status") == "cancelled"
         and after.status == 200
         and record_of(after).get("status") == "cancelled",
-        f"DELETE {said(reply)} with status {record_of(reply).get('status')!r}; "
-        f"GET {said(after)} with status {record_of(after).get('status')!r}",
+        f"DELETE {reply.said} with status {record_of(reply).get('status')!r}; "
+        f"GET {after.said} with status {record_of(after).get('status')!r}",
         reply,
         after,
     )
@@ -603,7 +594,7 @@ def test_delete_cancels_with_or_without_a_reason(api, records, sku, expect):
         expect(
             "ORD-030",
             reply.status == 200 and record_of(after).get("status") == "cancelled",
-            f"DELETE {form} {said(reply)}; GET shows status {record_of(after).get('status')!r}",
+            f"DELETE {form} {reply.said}; GET shows status {record_of(after).get('status')!r}",
             reply,
             after,
         )
@@ -631,7 +622,7 @@ def test_cancelling_a_shipped_order_is_400_service_error(profile, api, expect):
     expect(
         "ORD-033",
         is_error(reply, "SERVICE_ERROR") and record_of(after).get("status") == "shipped",
-        f"cancelling the shipped order {said(reply)}; GET {said(after)} with status "
+        f"cancelling the shipped order {reply.said}; GET {after.said} with status "
         f"{record_of(after).get('status')!r}",
         reply,
         after,
@@ -654,7 +645,7 @@ def test_cancelling_a_cancelled_order_is_200_with_the_unchanged_order(api, recor
     expect(
         "ORD-034",
         again.status == 200 and not changed,
-        f"a second DELETE {said(again)}; fields unlike after the first: {changed}",
+        f"a second DELETE {again.said}; fields unlike after the first: {changed}",
         first,
         again,
     )

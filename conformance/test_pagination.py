@@ -39,10 +39,6 @@ SHOWN = 4
 """How many offending keys a message lists."""
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def code_of(reply: Reply) -> str:
     """The error code; its casing is ERR-001's concern, not this area's."""
     return (reply.error_code or "").upper()
@@ -173,7 +169,7 @@ def once_each(walked: Walk, wanted: list[Key]) -> tuple[bool, str]:
 
 def walk_end(walked: Walk) -> str:
     if walked.refused is not None:
-        return f"a page {said(walked.refused.reply)}"
+        return f"a page {walked.refused.reply.said}"
     if walked.capped:
         return f"stopped at the {walked.max_pages}-page cap"
     return "walk ended with next_cursor null" if walked.at_end else "all found, one more page read"
@@ -186,7 +182,7 @@ def check_pages(expect, walked: Walk, limit: int) -> None:
             expect(
                 "PAG-001",
                 page.ok,
-                f"following next_cursor with limit={limit} {said(page.reply)}",
+                f"following next_cursor with limit={limit} {page.reply.said}",
                 page.reply,
             )
         if not page.ok:
@@ -311,7 +307,7 @@ def check_exactly_full_last_page(expect, api: ApiClient, collection: str, final:
         "PAG-017",
         again.ok and again.next_cursor is None,
         f"the last page asked for with limit={len(final.entries)} (exactly full) "
-        f"{said(again.reply)} with pagination {again.pagination!r}",
+        f"{again.reply.said} with pagination {again.pagination!r}",
         again.reply,
     )
 
@@ -360,7 +356,7 @@ def check_limit(expect, requirement: str, api, collection: str, sent: str | None
     expect(
         requirement,
         reply.status == 200 and effective == want and count <= want,
-        f"limit={sent!r} {said(reply)} with pagination.limit {effective!r} and {count} entries "
+        f"limit={sent!r} {reply.said} with pagination.limit {effective!r} and {count} entries "
         f"(expected {want})",
         reply,
     )
@@ -434,7 +430,7 @@ def test_malformed_cursor_is_400_invalid_cursor(collection, api, expect):
         expect(
             "PAG-013",
             is_invalid_cursor(reply),
-            f"cursor {cursor!r} {said(reply)} {reply.error_message!r}",
+            f"cursor {cursor!r} {reply.said} {reply.error_message!r}",
             reply,
         )
 
@@ -452,7 +448,7 @@ def test_tampered_cursor_is_400_invalid_cursor(collection, api, real_cursor, exp
         expect(
             "PAG-014",
             is_invalid_cursor(reply),
-            f"the next_cursor altered at character {at} {said(reply)} {reply.error_message!r}",
+            f"the next_cursor altered at character {at} {reply.said} {reply.error_message!r}",
             first,
             reply,
         )
@@ -468,7 +464,7 @@ def test_cursor_from_another_list_is_400_invalid_cursor(api, real_cursor, expect
         expect(
             "PAG-015",
             is_invalid_cursor(reply),
-            f"a /{origin}/ cursor sent to /{other}/ {said(reply)} {reply.error_message!r}",
+            f"a /{origin}/ cursor sent to /{other}/ {reply.said} {reply.error_message!r}",
             first,
             reply,
         )
@@ -492,7 +488,7 @@ def test_cursor_can_be_reused_with_another_limit(api, mine, expect):
     expect(
         "PAG-016",
         all(page.ok for page in answers) and bool(keys[0]) and keys[0] == keys[1] == keys[2][:2],
-        f"the same cursor gave {[said(page.reply) for page in answers]} with "
+        f"the same cursor gave {[page.reply.said for page in answers]} with "
         f"{[shown(found) for found in keys]}",
         *[page.reply for page in answers],
     )

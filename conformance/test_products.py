@@ -33,10 +33,6 @@ CUSTOM_FIELDS = {
 }
 
 
-def said(reply: Reply) -> str:
-    return f"answered {reply.status} {reply.error_code or ''}".rstrip()
-
-
 def code_of(reply: Reply) -> str:
     """The error code; its casing is ERR-001's concern, not this area's."""
     return (reply.error_code or "").upper()
@@ -98,7 +94,7 @@ def test_create_is_201_with_the_product_shape_and_defaults(api, records, expect)
     expect(
         "PRD-001",
         reply.status == 201 and not missing and data.get("sku") == sku,
-        f"create {said(reply)}; data lacks {missing}, sku {data.get('sku')!r}",
+        f"create {reply.said}; data lacks {missing}, sku {data.get('sku')!r}",
         reply,
     )
     expect(
@@ -138,7 +134,7 @@ def test_create_without_sku_is_400_validation_error(api, expect):
     expect(
         "PRD-005",
         reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
-        f"a create without sku {said(reply)}",
+        f"a create without sku {reply.said}",
         reply,
     )
 
@@ -152,7 +148,7 @@ def test_duplicate_sku_is_409_duplicate(api, records, expect):
     expect(
         "PRD-006",
         reply.status == 409 and code_of(reply) == "DUPLICATE",
-        f"a create with an existing sku {said(reply)}",
+        f"a create with an existing sku {reply.said}",
         reply,
     )
 
@@ -171,7 +167,7 @@ def test_sku_of_an_inactive_product_is_409_duplicate(api, records, expect):
         reply.status == 409
         and code_of(reply) == "DUPLICATE"
         and record_of(after).get("is_active") is False,
-        f"a create with an inactive product's sku {said(reply)}; the product then has "
+        f"a create with an inactive product's sku {reply.said}; the product then has "
         f"is_active {record_of(after).get('is_active')!r}",
         reply,
         after,
@@ -186,7 +182,7 @@ def test_negative_quantity_is_400_validation_error(api, records, expect):
     expect(
         "PRD-008",
         reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
-        f"a create with quantity -1 {said(reply)}",
+        f"a create with quantity -1 {reply.said}",
         reply,
     )
 
@@ -202,7 +198,7 @@ def test_get_returns_the_full_product(api, records, expect):
     expect(
         "PRD-009",
         reply.status == 200 and not differing,
-        f"GET {said(reply)}; fields differing from the create answer: {differing}",
+        f"GET {reply.said}; fields differing from the create answer: {differing}",
         reply,
     )
 
@@ -214,7 +210,7 @@ def test_get_of_an_unknown_sku_is_404_not_found(run, api, expect):
     expect(
         "PRD-010",
         reply.status == 404 and code_of(reply) == "NOT_FOUND",
-        f"GET of an unknown sku {said(reply)}",
+        f"GET of an unknown sku {reply.said}",
         reply,
     )
 
@@ -263,7 +259,7 @@ def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
         expect(
             "PRD-012",
             put.status == 200 and not wrong,
-            f"PUT {body} {said(put)}; GET shows other values for {wrong}: "
+            f"PUT {body} {put.said}; GET shows other values for {wrong}: "
             f"{ {name: shown.get(name) for name in wrong} }",
             put,
         )
@@ -288,7 +284,7 @@ def test_put_custom_fields_replaces_the_whole_object(api, records, expect):
     expect(
         "PRD-013",
         put.status == 200 and shown == replacement,
-        f"PUT custom_fields {replacement} {said(put)}; GET shows {shown!r}",
+        f"PUT custom_fields {replacement} {put.said}; GET shows {shown!r}",
         put,
         after,
     )
@@ -308,7 +304,7 @@ def test_sku_in_a_put_body_is_ignored(api, records, expect):
     expect(
         "PRD-015",
         put.status == 200 and record_of(old).get("sku") == sku and new.status == 404,
-        f"PUT with another sku {said(put)}; GET old sku {said(old)}, new sku {said(new)}",
+        f"PUT with another sku {put.said}; GET old sku {old.said}, new sku {new.said}",
         put,
         old,
         new,
@@ -326,7 +322,7 @@ def test_put_or_delete_of_an_unknown_sku_is_404_not_found(run, api, expect):
         expect(
             "PRD-016",
             reply.status == 404 and code_of(reply) == "NOT_FOUND",
-            f"{reply.exchange.method} of an unknown sku {said(reply)}",
+            f"{reply.exchange.method} of an unknown sku {reply.said}",
             reply,
         )
 
@@ -347,8 +343,8 @@ def test_delete_deactivates_and_the_product_stays_readable(api, records, expect)
         and record_of(deleted).get("is_active") is False
         and after.status == 200
         and record_of(after).get("is_active") is False,
-        f"DELETE {said(deleted)} with is_active {record_of(deleted).get('is_active')!r}; "
-        f"GET then {said(after)} with is_active {record_of(after).get('is_active')!r}",
+        f"DELETE {deleted.said} with is_active {record_of(deleted).get('is_active')!r}; "
+        f"GET then {after.said} with is_active {record_of(after).get('is_active')!r}",
         deleted,
         after,
     )
@@ -366,7 +362,7 @@ def test_delete_deactivates_and_the_product_stays_readable(api, records, expect)
     expect(
         "IDEM-008",
         again.status == 200 and stable(record_of(final)) == stable(record_of(after)),
-        f"a second DELETE {said(again)}; the product went from {record_of(after)!r} "
+        f"a second DELETE {again.said}; the product went from {record_of(after)!r} "
         f"to {record_of(final)!r}",
         again,
         final,
@@ -385,7 +381,7 @@ def test_put_is_active_true_reactivates_a_product(api, records, expect):
     expect(
         "PRD-019",
         put.status == 200 and record_of(put).get("is_active") is True and sku in found,
-        f"PUT is_active true {said(put)} with is_active "
+        f"PUT is_active true {put.said} with is_active "
         f"{record_of(put).get('is_active')!r}; listed afterwards: {sku in found}",
         put,
         *pages,
@@ -406,7 +402,7 @@ def test_cost_null_clears_and_a_non_decimal_cost_is_400(api, records, expect):
         cleared.status == 200
         and "cost" in record_of(cleared)
         and record_of(cleared)["cost"] is None,
-        f"PUT cost null {said(cleared)} with cost {record_of(cleared).get('cost', 'absent')!r}",
+        f"PUT cost null {cleared.said} with cost {record_of(cleared).get('cost', 'absent')!r}",
         cleared,
     )
     refused = api.put(path, json={"cost": "abc"})
@@ -416,7 +412,7 @@ def test_cost_null_clears_and_a_non_decimal_cost_is_400(api, records, expect):
         refused.status == 400
         and code_of(refused) == "VALIDATION_ERROR"
         and record_of(after).get("cost") is None,
-        f"PUT cost 'abc' {said(refused)}; cost is then {record_of(after).get('cost')!r}",
+        f"PUT cost 'abc' {refused.said}; cost is then {record_of(after).get('cost')!r}",
         refused,
         after,
     )

@@ -44,6 +44,11 @@ class Reply:
         return message if isinstance(message, str) else ""
 
     @property
+    def said(self) -> str:
+        """`answered 400 VALIDATION_ERROR`: status and error code, for expectation messages."""
+        return f"answered {self.status} {self.error_code or ''}".rstrip()
+
+    @property
     def detail(self) -> Any:
         return self.body.get("detail") if isinstance(self.body, dict) else None
 
