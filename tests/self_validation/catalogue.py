@@ -16,6 +16,13 @@ class Catch(NamedTuple):
     requirements: tuple[str, ...]
 
 
+def injections() -> list[tuple[str, Catch]]:
+    """Every (fault, catch) pair the self-validation runs."""
+    pairs = list(CATCHES.items())
+    pairs += [(fault, Catch("test_schema", ids)) for fault, ids in SCHEMA_CATCHES.items()]
+    return pairs
+
+
 CATCHES: dict[str, Catch] = {
     # envelope
     "list_without_pagination": Catch("test_envelope", ("ENV-002",)),
@@ -89,6 +96,21 @@ CATCHES: dict[str, Catch] = {
     "unicode_identifier_broken": Catch("test_identifiers and unicode", ("IDN-008",)),
     # limits: a target shedding load with 503s
     "flaky_5xx": Catch("test_limits", ("LIM-004",)),
+}
+
+# The schema-driven tests alone (`-k test_schema`) must catch these too, under these ids:
+# generated requests and the spec's links find them without a hand-written check.
+SCHEMA_CATCHES: dict[str, tuple[str, ...]] = {
+    "server_error_on_bad_json": ("ERR-004",),
+    "flaky_5xx": ("ERR-004",),
+    "text_plain_content_type": ("ENV-006",),
+    "error_success_true": ("ENV-004",),
+    "lowercase_error_codes": ("ERR-001",),
+    "product_create_200": ("PRD-001",),
+    "bulk_returns_201": ("INV-001",),
+    "not_found_as_400": ("ERR-002",),
+    "list_without_pagination": ("VER-002",),
+    "unicode_identifier_broken": ("LOC-009", "LOC-013"),
 }
 
 # Faults whose rule belongs to the load gates, not to a conformance requirement.

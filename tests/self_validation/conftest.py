@@ -20,7 +20,7 @@ from dmcert.reference.server import RunningTarget
 from dmcert.requirements import load_requirements
 from tests.conftest import user_environment
 
-TALLY: dict[str, bool] = {}
+TALLY: dict[tuple[str, str], bool] = {}  # (fault, -k selection) -> caught
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ def assert_caught(tmp_path: Path) -> Callable[[str, Sequence[str], str], None]:
         with RunningTarget(faults=(fault,)) as target:
             result = run_check(target, tmp_path / "reports", "--quick", "-k", select, *strict)
         missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
-        TALLY[fault] = result.exit_code == 1 and not missed
-        assert TALLY[fault], (
+        caught = TALLY[(fault, select)] = result.exit_code == 1 and not missed
+        assert caught, (
             f"fault {fault}: exit {result.exit_code}, not blamed on {missed} "
             f"({ {r: result.verdicts.get(r) for r in missed} })\n{result.output}"
         )
@@ -86,7 +86,10 @@ def assert_caught(tmp_path: Path) -> Callable[[str, Sequence[str], str], None]:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if TALLY:
-        caught = sum(TALLY.values())
+        faults = {fault for fault, _ in TALLY}
+        missed = {fault for (fault, _), caught in TALLY.items() if not caught}
         terminalreporter.write_line(
-            f"self-validation: {caught}/{len(TALLY)} injected faults caught by the suite"
+            f"self-validation: {len(faults - missed)}/{len(faults)} injected faults caught by "
+            f"the suite ({sum(TALLY.values())}/{len(TALLY)} injections blamed on the right "
+            "requirements)"
         )
