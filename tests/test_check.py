@@ -18,8 +18,14 @@ from tests.conftest import postgres_url, run_dmcert
 
 def check_against(target: RunningTarget, reports: Path, *extra: str):
     return run_dmcert(
-        "check", "--target", target.url, "--keys", str(target.keys_path),
-        "--reports", str(reports), *extra,
+        "check",
+        "--target",
+        target.url,
+        "--keys",
+        str(target.keys_path),
+        "--reports",
+        str(reports),
+        *extra,
     )
 
 
@@ -77,8 +83,7 @@ def test_read_only_run_makes_no_write(tmp_path: Path):
 def test_two_runs_at_once_against_one_target_both_pass(tmp_path: Path):
     with RunningTarget() as target, ThreadPoolExecutor(2) as pool:
         runs = [
-            pool.submit(check_against, target, tmp_path / f"reports-{n}", "--quick")
-            for n in (1, 2)
+            pool.submit(check_against, target, tmp_path / f"reports-{n}", "--quick") for n in (1, 2)
         ]
         results = [run.result() for run in runs]
     for result in results:
