@@ -8,6 +8,7 @@ $DMCERT_TEST_POSTGRES or postgresql://postgres@127.0.0.1:5432/test, dropped afte
 With --db: that database only. Each target is a `dmcert serve` subprocess on loopback.
 
 Figures printed per backend:
+- startup: seconds from spawning `dmcert serve` to its ready line (median of 5),
 - bulk upsert: rows/s of a 1,000-row POST /inventory/ (median of 5; the first run creates
   the rows, the others update them),
 - list depth: GET /products/?limit=50 latency at page 1 and at page 200 of a 50,000-product
@@ -175,12 +176,27 @@ def bench_throughput(target: RunningTarget, seconds: float, connections: int = 1
     return sum(counts) / (time.monotonic() - started)
 
 
+def bench_startup(db_url: str, runs: int) -> list[float]:
+    """Seconds from spawning `dmcert serve` (a new interpreter) to its ready line."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with RunningTarget(db_url=db_url):
+            times.append(time.perf_counter() - started)
+    return times
+
+
 def ms(value: float) -> str:
     return f"{value * 1000:.1f} ms"
 
 
 def run_backend(label: str, db_url: str, quick: bool) -> None:
     runs, samples, seconds = (5, 15, 2.0) if quick else (5, 50, 5.0)
+    startup = bench_startup(db_url, runs)
+    print(
+        f"{label}: ready to serve: median {statistics.median(startup):.2f} s "
+        f"(max {max(startup):.2f} s, n={runs})"
+    )
     with RunningTarget(db_url=db_url) as target:
         client = Client(target)
         bulk = bench_bulk(client, runs)
