@@ -153,8 +153,11 @@ def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -
 
 
 def run_verdict(results: Sequence[RequirementResult]) -> str:
-    """`pass` unless a requirement failed or could not be checked."""
-    return FAIL if any(r.verdict in (FAIL, ERROR) for r in results) else PASS
+    """`pass` unless a requirement failed or could not be checked, or the run verified
+    nothing at all (e.g. a keys file without a usable key): silence is not conformance."""
+    if any(r.verdict in (FAIL, ERROR) for r in results):
+        return FAIL
+    return PASS if any(r.verdict == PASS for r in results) else FAIL
 
 
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
