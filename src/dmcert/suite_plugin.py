@@ -117,6 +117,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run = config.stash.get(RUN, None)
     for item in items:
         ids = requirement_ids(item)
+        if not ids:
+            raise pytest.UsageError(
+                f"{item.nodeid} names no requirement: every check traces to one"
+            )
         unknown = [req_id for req_id in ids if req_id not in _catalogue()]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement ids: {unknown}")
