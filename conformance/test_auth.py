@@ -86,6 +86,22 @@ def test_unknown_key_is_401_invalid_api_key(op, run, api, expect):
     )
 
 
+def expect_unusable_key_refused(
+    op, run, api, expect, key, requirement: str, detail: str, what: str
+) -> None:
+    """`key` (expired or revoked) gets 401 {"detail": detail} on `op`, a {"detail"} body
+    (AUTH-007), and never sees its own value echoed back."""
+    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
+    where = f"{op.key} with {what} key {key.name} {said(reply)}"
+    expect("AUTH-007", is_detail_body(reply), where, reply)
+    expect(
+        requirement,
+        reply.status == 401 and reply.body == {"detail": detail} and not echoes(reply, key.value),
+        where,
+        reply,
+    )
+
+
 @pytest.mark.requirement("AUTH-005", "AUTH-007")
 @pytest.mark.parametrize("op", OPS, ids=op_id)
 def test_expired_key_is_401_api_key_has_expired(op, run, api, profile, expect):
@@ -94,17 +110,7 @@ def test_expired_key_is_401_api_key_has_expired(op, run, api, profile, expect):
     key = profile.key_where(expired=True)
     if key is None:
         pytest.skip("the target profile declares no expired key")
-    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
-    where = f"{op.key} with expired key {key.name} {said(reply)}"
-    expect("AUTH-007", is_detail_body(reply), where, reply)
-    expect(
-        "AUTH-005",
-        reply.status == 401
-        and reply.body == {"detail": EXPIRED_KEY}
-        and not echoes(reply, key.value),
-        where,
-        reply,
-    )
+    expect_unusable_key_refused(op, run, api, expect, key, "AUTH-005", EXPIRED_KEY, "expired")
 
 
 @pytest.mark.requirement("AUTH-006", "AUTH-007")
@@ -115,17 +121,7 @@ def test_revoked_key_is_401_invalid_api_key(op, run, api, profile, expect):
     key = profile.key_where(revoked=True)
     if key is None:
         pytest.skip("the target profile declares no revoked key")
-    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
-    where = f"{op.key} with revoked key {key.name} {said(reply)}"
-    expect("AUTH-007", is_detail_body(reply), where, reply)
-    expect(
-        "AUTH-006",
-        reply.status == 401
-        and reply.body == {"detail": INVALID_KEY}
-        and not echoes(reply, key.value),
-        where,
-        reply,
-    )
+    expect_unusable_key_refused(op, run, api, expect, key, "AUTH-006", INVALID_KEY, "revoked")
 
 
 @pytest.mark.requirement("AUTH-008")
