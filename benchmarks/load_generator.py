@@ -30,10 +30,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dmcert.contract.redaction import Redactor
+from dmcert.load.dataset import ApiSession, seed
 from dmcert.load.launcher import Launch, run_locust
 from dmcert.load.plan import RECORDING_FILE, DataPlan, RunSettings, new_run_prefix
-from dmcert.load.seed import ApiSession, seed
-from dmcert.redaction import Redactor
 from dmcert.reference.server import RunningTarget
 
 PATH = "/api/integrations/v1/locations/?limit=200"

@@ -7,12 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from dmcert.client import ApiClient
-from dmcert.profile import Key, TargetProfile
-from dmcert.records import Records
-from dmcert.run import Run
-from dmcert.suite_plugin import RUN, expect_for
-from dmcert.verdicts import Expect
+from dmcert.suite.plugin import RUN, expect_for
+from dmcert.suite.run import Run
+from dmcert.testkit import ApiClient, ApiKey, Expect, Records, TargetProfile
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +23,7 @@ def profile(run: Run) -> TargetProfile:
 
 
 @pytest.fixture(scope="session")
-def full_key(profile: TargetProfile) -> Key:
+def full_key(profile: TargetProfile) -> ApiKey:
     key = profile.full_key()
     if key is None:
         pytest.skip("the target profile declares no usable key with integrations.* scope")
@@ -34,7 +31,7 @@ def full_key(profile: TargetProfile) -> Key:
 
 
 @pytest.fixture(scope="session")
-def api(run: Run, full_key: Key) -> Iterator[ApiClient]:
+def api(run: Run, full_key: ApiKey) -> Iterator[ApiClient]:
     """Client whose default key is the full-access key."""
     client = ApiClient(
         root=run.target,

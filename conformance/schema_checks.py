@@ -27,7 +27,7 @@ from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi import checks as openapi
 
-from dmcert.spec import Operation
+from dmcert.testkit import Operation
 
 Blame = Callable[[Operation, Case, Response, "Failure | None"], tuple[str, ...]]
 

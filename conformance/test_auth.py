@@ -7,9 +7,7 @@ import secrets
 
 import pytest
 
-from dmcert.client import Reply, path_of
-from dmcert.samples import rejected_call
-from dmcert.spec import operations
+from dmcert.testkit import Reply, operations, path_of, rejected_call
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_KEY = "Invalid API key"

@@ -10,21 +10,23 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import Reply, path_of
-from dmcert.samples import (
+from dmcert.testkit import (
     Call,
+    Operation,
+    PreconditionFailed,
+    Reply,
     Subjects,
     create_subjects,
     is_single,
     listed_identifier,
+    must,
+    operations,
+    path_of,
     read_call,
     rejected_call,
     track_created,
     valid_call,
 )
-from dmcert.spec import Operation, operations
-from dmcert.steps import must
-from dmcert.verdicts import PreconditionFailed
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INTERNAL_FIELDS = {

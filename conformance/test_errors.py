@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import Reply, path_of
-from dmcert.samples import (
+from dmcert.testkit import (
+    Reply,
     Subjects,
     create_subjects,
     is_single,
     listed_identifier,
+    operations,
+    path_of,
     unknown_identifier,
 )
-from dmcert.spec import operations
 
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 STATUS_OF_CODE = {

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.records import Records
-from dmcert.steps import must
+from dmcert.testkit import ApiClient, Records, Reply, must, path_of
 
 VOLATILE = frozenset({"updated_at"})
 """Fields a repeated write may change even when it changes nothing else."""

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.records import Records
-from dmcert.steps import must
+from dmcert.testkit import ApiClient, Records, Reply, must, path_of
 
 KINDS: dict[str, tuple[str, str]] = {
     "plain": ("", "A-101"),

@@ -12,11 +12,16 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.listing import pages
-from dmcert.records import Records
-from dmcert.samples import listed_identifier, unknown_identifier
-from dmcert.steps import must
+from dmcert.testkit import (
+    ApiClient,
+    Records,
+    Reply,
+    listed_identifier,
+    must,
+    pages,
+    path_of,
+    unknown_identifier,
+)
 
 SUMMARY = ("total", "created", "updated", "failed")
 ROW_FIELDS = ("location_code", "sku_code", "quantity")

@@ -15,8 +15,7 @@ from functools import cache
 import httpx
 import pytest
 
-from dmcert.client import Reply, path_of
-from dmcert.spec import operations
+from dmcert.testkit import Reply, operations, path_of
 
 MAX_BODY = 10_485_760
 JSON = {"Content-Type": "application/json"}

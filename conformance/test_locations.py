@@ -3,7 +3,7 @@ for an unknown one), PUT of name, zone, aisle, metadata and is_active (deactivat
 reactivate), and soft delete: a deactivated location stays readable with is_active false and
 leaves the list of active locations.
 
-List checks look for the run's own locations (dmcert.listing.search); to show a location is
+List checks look for the run's own locations (dmcert.testkit.search); to show a location is
 *not* listed they also look for a witness, an active location created just before it.
 """
 
@@ -13,10 +13,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.listing import search
-from dmcert.samples import unknown_identifier
-from dmcert.steps import must
+from dmcert.testkit import ApiClient, Reply, must, path_of, search, unknown_identifier
 
 SHAPE = ("id", "code", "name", "zone", "aisle", "is_active")
 LIST_SHAPE = ("code", "name", "zone", "aisle", "is_active")

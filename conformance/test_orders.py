@@ -15,11 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.listing import pages
-from dmcert.records import Records
-from dmcert.samples import unknown_identifier
-from dmcert.steps import must
+from dmcert.testkit import ApiClient, Records, Reply, must, pages, path_of, unknown_identifier
 
 VOLATILE = frozenset({"updated_at"})
 """Fields a PUT or DELETE may change even when it changes nothing else."""

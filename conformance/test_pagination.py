@@ -4,7 +4,7 @@ Walks, `limit` defaults and clamps, invalid cursors, end of list, inserts betwee
 The target may hold any amount of other data and other runs may write at the same time, so
 the walks create the run's own records (inventory: rows upserted by POST /inventory/) and
 check that *those* appear exactly once and in order, that no entry shows up twice, and stop
-one page after the last of them was seen (dmcert.listing explains why that suffices). Only
+one page after the last of them was seen (dmcert.testkit's walk explains why that suffices). Only
 the end-of-list check walks a whole list, with limit=200 and a page cap; a list longer than
 the cap leaves that check not exercised.
 """
@@ -20,11 +20,20 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.listing import Key, Page, Walk, natural_key, pages, walk
-from dmcert.records import Records
-from dmcert.steps import must
-from dmcert.verdicts import PreconditionFailed
+from dmcert.testkit import (
+    ApiClient,
+    NaturalKey,
+    Page,
+    PreconditionFailed,
+    Records,
+    Reply,
+    Walk,
+    must,
+    natural_key,
+    pages,
+    path_of,
+    walk,
+)
 
 COLLECTIONS = ("orders", "products", "locations", "inventory")
 RECORDS, QUICK_RECORDS = 6, 4
@@ -65,15 +74,15 @@ class Mine:
         self.api = api
         self.records = records
         self.count = count
-        self._made: dict[str, list[Key]] = {}
+        self._made: dict[str, list[NaturalKey]] = {}
         self._sku: str | None = None
 
-    def __call__(self, collection: str) -> list[Key]:
+    def __call__(self, collection: str) -> list[NaturalKey]:
         if collection not in self._made:
             self._made[collection] = self.make(collection, self.count)
         return self._made[collection]
 
-    def make(self, collection: str, count: int) -> list[Key]:
+    def make(self, collection: str, count: int) -> list[NaturalKey]:
         """`count` new records of `collection`, oldest first."""
         if collection == "products":
             return [(self.records.product()["sku"],) for _ in range(count)]
@@ -88,7 +97,7 @@ class Mine:
             return [(body["order_number"],) for body in bodies]
         return self._rows(count)
 
-    def _rows(self, count: int) -> list[Key]:
+    def _rows(self, count: int) -> list[NaturalKey]:
         """`count` inventory rows: one new location holding `count` new products."""
         code = self.records.location()["code"]
         keys = [(code, self.records.product()["sku"]) for _ in range(count)]
@@ -152,7 +161,7 @@ def out_of_order(collection: str, entries: list[Any]) -> list[str]:
     return wrong
 
 
-def once_each(walked: Walk, wanted: list[Key]) -> tuple[bool, str]:
+def once_each(walked: Walk, wanted: list[NaturalKey]) -> tuple[bool, str]:
     """Whether each wanted key appears exactly once and no key twice, and what was seen."""
     counts = Counter(walked.keys)
     missing = [key for key in wanted if counts[key] == 0]

@@ -3,7 +3,7 @@ duplicates, reads by sku, PUT (quantity, is_active, cost as string or number, cu
 replaced whole), and soft delete: a deactivated product stays readable with is_active false
 and leaves the list of active products until a PUT reactivates it.
 
-List checks look for the run's own products (dmcert.listing.search); to show a product is
+List checks look for the run's own products (dmcert.testkit.search); to show a product is
 *not* listed they also look for a witness, an active product created just before it.
 """
 
@@ -14,11 +14,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.listing import search
-from dmcert.records import Records
-from dmcert.samples import unknown_identifier
-from dmcert.steps import must
+from dmcert.testkit import ApiClient, Records, Reply, must, path_of, search, unknown_identifier
 
 SHAPE = ("id", "sku", "quantity", "is_active", "cost", "custom_fields")
 VOLATILE = frozenset({"updated_at"})

@@ -38,16 +38,20 @@ from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
-from dmcert.bundle import spec_path
-from dmcert.client import ReadOnlyViolation
-from dmcert.exchange import Exchange
-from dmcert.probe import BASE_PATH
-from dmcert.profile import Key
-from dmcert.records import Records
-from dmcert.redaction import REDACTED
-from dmcert.run import Run
-from dmcert.spec import Operation, load_spec, operations
-from dmcert.verdicts import PreconditionFailed
+from dmcert.contract.files import spec_path
+from dmcert.contract.spec import BASE_PATH
+from dmcert.suite.run import Run
+from dmcert.testkit import (
+    REDACTED,
+    ApiKey,
+    Exchange,
+    Operation,
+    PreconditionFailed,
+    ReadOnlyViolation,
+    Records,
+    load_spec,
+    operations,
+)
 
 DEFAULT_EXAMPLES = 25
 QUICK_EXAMPLES = 5
@@ -140,7 +144,7 @@ class Target:
     key, and recorded for the coverage table and the cleanup."""
 
     run: Run
-    key: Key  # a Key, whose repr leaves the value out
+    key: ApiKey  # a ApiKey, whose repr leaves the value out
     records: Records
     known: Known | None
     session: requests.Session = field(default_factory=requests.Session)
@@ -382,7 +386,7 @@ def known(run: Run, records: Records) -> Known | None:
 
 
 @pytest.fixture(scope="module")
-def target(run: Run, full_key: Key, records: Records, known: Known | None):
+def target(run: Run, full_key: ApiKey, records: Records, known: Known | None):
     sender = Target(run, full_key, records, known)
     yield sender
     sender.session.close()

@@ -9,21 +9,24 @@ from typing import Any
 
 import pytest
 
-from dmcert.client import Reply, path_of
-from dmcert.profile import Key, TargetProfile
-from dmcert.samples import (
+from dmcert.testkit import (
     INVALID_UPDATE,
+    ApiKey,
     Call,
+    Operation,
+    Reply,
     Subjects,
+    TargetProfile,
+    action_for,
     create_subjects,
     is_single,
+    operations,
+    path_of,
     rejected_call,
     track_created,
     unknown_identifier,
     valid_call,
 )
-from dmcert.scopes import action_for
-from dmcert.spec import Operation, operations
 
 DENIED = {"detail": "You do not have permission to perform this action."}
 OPS = operations()
@@ -44,14 +47,14 @@ def subjects(run, api, records) -> Subjects | None:
     return None if run.read_only else create_subjects(api, records)
 
 
-def usable_keys(profile: TargetProfile) -> list[Key]:
+def usable_keys(profile: TargetProfile) -> list[ApiKey]:
     keys = [key for key in profile.keys.values() if key.usable]
     if not keys:
         pytest.skip("the target profile declares no usable key")
     return sorted(keys, key=lambda key: key.name)
 
 
-def denied_key(profile: TargetProfile, method: str, resource: str) -> Key:
+def denied_key(profile: TargetProfile, method: str, resource: str) -> ApiKey:
     """A usable key whose scopes do not allow `method` on `resource`, or skip."""
     for key in usable_keys(profile):
         if not key.allows(method, resource):
@@ -59,7 +62,7 @@ def denied_key(profile: TargetProfile, method: str, resource: str) -> Key:
     pytest.skip(f"every key of the target profile may {method} {resource}")
 
 
-def rules_for(key: Key, op: Operation, allowed: bool) -> list[str]:
+def rules_for(key: ApiKey, op: Operation, allowed: bool) -> list[str]:
     """The requirements one matrix cell demonstrates, from how the key's scopes decide it."""
     resource, action = op.collection, action_for(op.method)
     if allowed:
@@ -76,7 +79,7 @@ def rules_for(key: Key, op: Operation, allowed: bool) -> list[str]:
     return rules
 
 
-def cell(key: Key, op: Operation, reply: Reply) -> str:
+def cell(key: ApiKey, op: Operation, reply: Reply) -> str:
     scopes = ", ".join(key.scopes) or "no scopes"
     return f"key {key.name} [{scopes}]: {op.key} answered {reply.status}"
 
@@ -161,7 +164,7 @@ def check_denied(op, denied, run, api, records, subjects, expect) -> None:
         )
 
 
-def check_not_created(call: Call, key: Key, op: Operation, reply: Reply, api, records, expect):
+def check_not_created(call: Call, key: ApiKey, op: Operation, reply: Reply, api, records, expect):
     after = api.get(call.state)
     if after.status == 200:
         records.track(*call.creates)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
-from dmcert.requirements import load_requirements
 from tests.conftest import postgres_url, run_dmcert
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dmcert.requirements import (
+from dmcert.contract.requirements import (
     AREAS,
     PAGES,
     Requirement,

@@ -14,9 +14,9 @@ import schemathesis
 import yaml
 from openapi_spec_validator import validate
 
-from dmcert import scopes
-from dmcert.bundle import spec_path
-from dmcert.requirements import PAGES
+from dmcert.contract import scopes
+from dmcert.contract.files import spec_path
+from dmcert.contract.requirements import PAGES
 
 BASE_PATH = "/api/integrations/v1"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

@@ -18,7 +18,7 @@ from dmcert.errors import EXIT_USAGE, DmcertError
 # subcommand -> "module:function" taking the parsed arguments and returning the exit code
 _COMMANDS: dict[str, str | None] = {
     "serve": "dmcert.reference.server:serve_command",
-    "check": "dmcert.check:check_command",
+    "check": "dmcert.suite.command:check_command",
     "load": "dmcert.load.command:load_command",
 }
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
-from dmcert.profile import TargetProfile
+from dmcert.contract.target_profile import TargetProfile
 from dmcert.reference.app import create_app
 from dmcert.reference.database import open_database
 from dmcert.reference.keys import mint_profile

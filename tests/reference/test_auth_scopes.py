@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dmcert import scopes
+from dmcert.contract import scopes
 from tests.reference.conftest import item
 
 MISSING = {"detail": "Authentication credentials were not provided."}

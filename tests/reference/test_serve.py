@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dmcert.profile import load_profile
+from dmcert.contract.target_profile import load_profile
 from dmcert.reference.server import RunningTarget
 from tests.conftest import run_dmcert
 

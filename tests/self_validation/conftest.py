@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
-from dmcert.requirements import load_requirements
 from tests.conftest import user_environment
 
 TALLY: dict[tuple[str, str], bool] = {}  # (fault, -k selection) -> caught

@@ -8,11 +8,11 @@ import importlib
 
 from schemathesis.checks import CHECKS, load_all_checks
 
-from dmcert.bundle import bundle_dir
+from dmcert.contract.files import data_dir
 
 
 def test_every_builtin_check_is_used_or_excluded_for_a_reason(monkeypatch):
-    monkeypatch.syspath_prepend(bundle_dir("conformance"))  # the suite imports it as a sibling
+    monkeypatch.syspath_prepend(data_dir("conformance"))  # the suite imports it as a sibling
     registry = importlib.import_module("schema_checks")
     load_all_checks()
     used = {rule.name for rule in registry.RULES}

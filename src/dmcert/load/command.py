@@ -22,22 +22,22 @@ from typing import Any
 from rich.console import Console
 
 from dmcert import __version__
-from dmcert.bundle import bundle_dir
+from dmcert.contract.files import data_dir
+from dmcert.contract.probe import normalise_target, probe
+from dmcert.contract.redaction import Redactor
+from dmcert.contract.target_profile import TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load import options
 from dmcert.load.compare import compare_command
+from dmcert.load.dataset import ApiSession, Seeded, seed, teardown
 from dmcert.load.errors import LoadRunError
 from dmcert.load.launcher import Launch, Outcome, run_locust
 from dmcert.load.plan import RECORDING_FILE, RunSettings, new_run_prefix
 from dmcert.load.plots import write_plots
-from dmcert.load.profiles import PROFILES
 from dmcert.load.report import print_progress, print_report
-from dmcert.load.seed import ApiSession, Seeded, seed, teardown
 from dmcert.load.slo import load_slo
 from dmcert.load.summary import build_summary
-from dmcert.probe import normalise_target, probe
-from dmcert.profile import TargetProfile, load_profile
-from dmcert.redaction import Redactor
+from dmcert.load.workloads import PROFILES
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
 REPORT_WIDTH = 150
@@ -54,7 +54,7 @@ def load_command(args: argparse.Namespace) -> int:
         return compare_command(args.compare[0], args.compare[1], args.threshold, console)
     profile = _profile(args.profile)
     settings_args = _validate(args)
-    slo = load_slo(args.slo or bundle_dir("load") / "slo.toml")
+    slo = load_slo(args.slo or data_dir("load") / "slo.toml")
     reports = Path(args.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
     if reports.exists() and not reports.is_dir():
         raise UsageError(f"--reports {reports} exists and is not a directory")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from dmcert.contract.redaction import Redactor
 from dmcert.load.plan import KEY_NAME_ENV, KEYS_ENV, PROGRESS_MARK, RunSettings
-from dmcert.redaction import Redactor
 
 STARTUP_ALLOWANCE_S = 60.0  # workers connecting, Locust importing
 STOP_ALLOWANCE_S = 60.0  # users stopping, final reports arriving

@@ -30,6 +30,8 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from dmcert.contract.redaction import Redactor
+from dmcert.contract.target_profile import load_profile
 from dmcert.load import checks
 from dmcert.load.hdr import Recording
 from dmcert.load.plan import (
@@ -39,8 +41,6 @@ from dmcert.load.plan import (
     RECORDING_FILE,
     RunSettings,
 )
-from dmcert.profile import load_profile
-from dmcert.redaction import Redactor
 
 BASE_PATH = "/api/integrations/v1"
 PROGRESS_INTERVAL_S = 2.0

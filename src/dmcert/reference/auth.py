@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 
-from dmcert import scopes
+from dmcert.contract import scopes
 from dmcert.reference import responses
 from dmcert.reference.database import api_keys
 from dmcert.reference.responses import Result
@@ -65,7 +65,7 @@ def authenticate(conn: Connection, settings: Settings, header: str | None) -> Ca
 
 
 def may(settings: Settings, caller: Caller, method: str, resource: str) -> bool:
-    """Whether the caller's scopes allow `method` on `resource` (dmcert.scopes grammar)."""
+    """Whether the caller's scopes allow `method` on `resource` (dmcert.contract.scopes grammar)."""
     action = scopes.action_for(method)
     granted = caller.scopes
     if settings.has("resource_wildcard_ignored"):

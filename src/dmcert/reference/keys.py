@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from dmcert.profile import Key, TargetProfile
+from dmcert.contract.scopes import RESOURCES
+from dmcert.contract.target_profile import ApiKey, TargetProfile
 from dmcert.reference import clock, orders, products
 from dmcert.reference.auth import hash_key
 from dmcert.reference.database import Database, api_keys
 from dmcert.reference.records import new_id
 from dmcert.reference.settings import Settings
-from dmcert.scopes import RESOURCES
 
 FULL = ["integrations.*"]
 KEY_SCOPES: dict[str, list[str]] = {
@@ -57,16 +57,16 @@ def _key_row(name: str, value: str, scopes: list[str], **extra: Any) -> dict[str
 
 def mint_profile(db: Database, settings: Settings) -> TargetProfile:
     """Create the suite's keys and a shipped fixture order; return the profile."""
-    keys: dict[str, Key] = {}
+    keys: dict[str, ApiKey] = {}
     rows = []
     for name, scopes in KEY_SCOPES.items():
         value = new_key()
-        keys[name] = Key(name=name, value=value, scopes=tuple(scopes))
+        keys[name] = ApiKey(name=name, value=value, scopes=tuple(scopes))
         rows.append(_key_row(name, value, scopes))
     expired, revoked = new_key(), new_key()
     past = datetime.now(UTC) - timedelta(days=1)
-    keys["expired"] = Key("expired", expired, tuple(FULL), expired=True)
-    keys["revoked"] = Key("revoked", revoked, tuple(FULL), revoked=True)
+    keys["expired"] = ApiKey("expired", expired, tuple(FULL), expired=True)
+    keys["revoked"] = ApiKey("revoked", revoked, tuple(FULL), revoked=True)
     rows.append(_key_row("expired", expired, FULL, expires_at=past))
     rows.append(_key_row("revoked", revoked, FULL, is_active=False))
 

@@ -24,8 +24,8 @@ from urllib.parse import quote
 import httpx
 import uvicorn
 
+from dmcert.contract.target_profile import TargetProfile, load_profile, write_profile
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
-from dmcert.profile import TargetProfile, load_profile, write_profile
 from dmcert.reference.faults import FAULTS
 
 READY = "dmcert reference target ready at"

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dmcert import __version__
-from dmcert.bundle import bundle_dir, spec_path
-from dmcert.profile import TargetProfile
-from dmcert.redaction import Redactor
-from dmcert.spec import template_of
+from dmcert.contract.files import data_dir, spec_path
+from dmcert.contract.redaction import Redactor
+from dmcert.contract.spec import template_of
+from dmcert.contract.target_profile import TargetProfile
 
 
 @dataclass
@@ -102,7 +102,7 @@ def file_digest(path: Path) -> str:
 def suite_digest() -> str:
     """sha256 over the suite's files (names and contents), pinning what was run."""
     digest = hashlib.sha256()
-    root = bundle_dir("conformance")
+    root = data_dir("conformance")
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())

@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 import httpx
 
+from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import DmcertError, UnreachableError, UsageError
 from dmcert.load.errors import LoadRunError
 from dmcert.load.plan import DataPlan
-from dmcert.probe import BASE_PATH
 
 ATTEMPTS = 5
 THREADS = 4

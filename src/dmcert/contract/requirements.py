@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from dmcert.bundle import bundle_dir
+from dmcert.contract.files import data_dir
 
 AREAS = (
     "ENV",
@@ -88,7 +88,7 @@ def area_of(req_id: str) -> str:
 
 
 def default_path() -> Path:
-    return bundle_dir("conformance") / "requirements.yaml"
+    return data_dir("conformance") / "requirements.yaml"
 
 
 def load_requirements(path: Path | str | None = None) -> dict[str, Requirement]:

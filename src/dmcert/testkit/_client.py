@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
-from dmcert.exchange import Exchange, json_or_none
-from dmcert.probe import BASE_PATH
-from dmcert.profile import Key
-from dmcert.redaction import Redactor
+from dmcert.contract.probe import json_or_none
+from dmcert.contract.redaction import Redactor
+from dmcert.contract.spec import BASE_PATH
+from dmcert.contract.target_profile import ApiKey
+from dmcert.testkit._exchange import Exchange
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -64,13 +65,13 @@ def path_of(collection: str, identifier: str | None = None) -> str:
 class ApiClient:
     """HTTP to `<root>/api/integrations/v1` with per-call choice of key.
 
-    `key` is a Key, a raw string (for invalid-key probes), or None (no header at all).
+    `key` is a ApiKey, a raw string (for invalid-key probes), or None (no header at all).
     `read_only` refuses writes unless the caller marks them as certain to be rejected.
     """
 
     root: str
     redactor: Redactor
-    default_key: Key | None = None
+    default_key: ApiKey | None = None
     read_only: bool = False
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
@@ -103,7 +104,7 @@ class ApiClient:
             raise ReadOnlyViolation(f"{method} {path} would write in a --read-only run")
         send_headers = dict(headers or {})
         chosen = self.default_key if key is ... else key
-        if isinstance(chosen, Key):
+        if isinstance(chosen, ApiKey):
             send_headers["X-API-Key"] = chosen.value
         elif isinstance(chosen, str):
             send_headers["X-API-Key"] = chosen

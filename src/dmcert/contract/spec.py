@@ -1,17 +1,17 @@
-"""The contract as data: spec/openapi.yaml's operations, their documented statuses, and the
-mapping from a concrete request path back to its operation."""
+"""The contract as data: spec/openapi.yaml's base path and operations, their documented
+statuses, and the mapping from a concrete request path back to its operation."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cache
+from os.path import commonpath
 from typing import Any
 
 import yaml
 
-from dmcert.bundle import spec_path
-from dmcert.probe import BASE_PATH
+from dmcert.contract.files import spec_path
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -36,8 +36,18 @@ class Operation:
 
 @cache
 def load_spec() -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 7x faster
     with spec_path().open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=loader)
+
+
+def _base_path() -> str:
+    """The prefix every documented path shares (`/api/integrations/v1`): the spec is the one
+    place it is written, so the suite, the load runner and the probe all take it from here."""
+    return commonpath(list(load_spec()["paths"]))
+
+
+BASE_PATH = _base_path()
 
 
 @cache

@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.records import Records
-from dmcert.spec import Operation
-from dmcert.steps import must
+from dmcert.contract.spec import Operation
+from dmcert.testkit._client import ApiClient, Reply, path_of
+from dmcert.testkit._expect import must
+from dmcert.testkit._records import Records
 
 NO_BODY: Any = ...
 """Marker for a call without a request body (ApiClient's own default)."""

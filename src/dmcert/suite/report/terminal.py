@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from dmcert.report.html import per_area
-from dmcert.run import Run
-from dmcert.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
+from dmcert.suite.report.html import per_area
+from dmcert.suite.run import Run
+from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
 
 
 def print_summary(

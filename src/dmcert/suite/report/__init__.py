@@ -9,10 +9,10 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from dmcert.report.coverage import coverage_table
-from dmcert.report.html import render_html
-from dmcert.run import Run
-from dmcert.verdicts import RequirementResult, TestOutcome, counts, run_verdict
+from dmcert.suite.report.coverage import coverage_table
+from dmcert.suite.report.html import render_html
+from dmcert.suite.run import Run
+from dmcert.suite.verdicts import RequirementResult, TestOutcome, counts, run_verdict
 
 
 def results_document(

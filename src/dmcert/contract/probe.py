@@ -3,14 +3,14 @@ server ends in one clear line and exit 3 instead of hundreds of failed tests."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UnreachableError, UsageError
-from dmcert.exchange import json_or_none
-
-BASE_PATH = "/api/integrations/v1"
 
 
 def normalise_target(url: str) -> str:
@@ -48,3 +48,11 @@ def probe(root: str, timeout: float = 10.0) -> None:
             f"target at {root} does not answer as the Datamingle integrations API: "
             f"GET {BASE_PATH}/orders/ without a key gave {response.status_code}"
         )
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The decoded JSON body, or None when the body is not JSON."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None

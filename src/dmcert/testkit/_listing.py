@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dmcert.client import ApiClient, Reply, path_of
+from dmcert.testkit._client import ApiClient, Reply, path_of
 
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "orders": ("order_number",),
@@ -24,10 +24,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 """The fields that identify a list entry uniquely within its collection."""
 
-Key = tuple[str, ...]
+NaturalKey = tuple[str, ...]
 
 
-def natural_key(collection: str, entry: Any) -> Key | None:
+def natural_key(collection: str, entry: Any) -> NaturalKey | None:
     """The entry's natural key; None for an entry without one (not an object, or a key
     field that is not a non-empty string)."""
     values = (
@@ -81,7 +81,7 @@ class Walk:
         return [entry for page in self.pages for entry in page.entries]
 
     @property
-    def keys(self) -> list[Key | None]:
+    def keys(self) -> list[NaturalKey | None]:
         return [natural_key(self.collection, entry) for entry in self.entries]
 
     @property
@@ -127,7 +127,7 @@ def walk(
     *,
     limit: int,
     max_pages: int,
-    wanted: Collection[Key] = (),
+    wanted: Collection[NaturalKey] = (),
     after_first: Callable[[], None] | None = None,
 ) -> Walk:
     """Walk `collection`; with `wanted` natural keys, stop one page after the page on which
@@ -150,7 +150,7 @@ def walk(
 SEARCH_LIMIT, SEARCH_PAGES = 50, 20
 
 
-def search(api: ApiClient, collection: str, wanted: Collection[Key]) -> Walk:
+def search(api: ApiClient, collection: str, wanted: Collection[NaturalKey]) -> Walk:
     """Walk `collection` in pages of 50 (at most 20 pages) until the `wanted` keys showed up,
     plus one page. To show that a record is *absent*, include a witness in `wanted`: an
     active record created just before it, so the absent one would have come earlier."""

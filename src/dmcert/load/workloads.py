@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmcert.bundle import bundle_dir
+from dmcert.contract.files import data_dir
 from dmcert.load.plan import DataPlan
 
 LIST_PAGE_LIMIT = 200
@@ -22,7 +22,7 @@ class Profile:
 
     @property
     def locustfile(self) -> Path:
-        return bundle_dir("load") / f"{self.name}.py"
+        return data_dir("load") / f"{self.name}.py"
 
 
 def _bulk_plan(prefix: str, batch_size: int) -> DataPlan:

@@ -13,14 +13,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmcert import scopes as scope_grammar
+from dmcert.contract import scopes as scope_grammar
 from dmcert.errors import UsageError
 
 ORDER_IDENTIFIERS = ("external_order_id", "order_number")
 
 
 @dataclass(frozen=True)
-class Key:
+class ApiKey:
     """One API key and what it was issued with."""
 
     name: str
@@ -46,7 +46,7 @@ class TargetProfile:
     order_identifier: str = "external_order_id"
     shipped_order: str | None = None
     admin_token: str | None = field(default=None, repr=False)
-    keys: dict[str, Key] = field(default_factory=dict)
+    keys: dict[str, ApiKey] = field(default_factory=dict)
 
     def secrets(self) -> list[str]:
         """Every secret string of the profile, for redaction."""
@@ -55,7 +55,7 @@ class TargetProfile:
             values.append(self.admin_token)
         return [value for value in values if value]
 
-    def usable_key_with(self, resource: str, action: str) -> Key | None:
+    def usable_key_with(self, resource: str, action: str) -> ApiKey | None:
         """Some usable key granting `action` on `resource`, preferring the narrowest."""
         candidates = [
             key
@@ -64,7 +64,7 @@ class TargetProfile:
         ]
         return min(candidates, key=lambda key: len(key.scopes), default=None)
 
-    def full_key(self) -> Key | None:
+    def full_key(self) -> ApiKey | None:
         """A usable key granting every action on every resource."""
         for key in self.keys.values():
             if key.usable and all(
@@ -75,7 +75,7 @@ class TargetProfile:
                 return key
         return None
 
-    def key_where(self, *, expired: bool = False, revoked: bool = False) -> Key | None:
+    def key_where(self, *, expired: bool = False, revoked: bool = False) -> ApiKey | None:
         """The first key declared expired (or revoked)."""
         for key in self.keys.values():
             if (expired and key.expired) or (revoked and key.revoked):
@@ -120,7 +120,7 @@ def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
     )
 
 
-def _parse_key(name: str, entry: object, source: str) -> Key:
+def _parse_key(name: str, entry: object, source: str) -> ApiKey:
     where = f"{source}: [keys.{name}]"
     if not isinstance(entry, dict):
         raise UsageError(f"{where} must be a table")
@@ -140,7 +140,7 @@ def _parse_key(name: str, entry: object, source: str) -> Key:
     bad = [s for s in scopes if not scope_grammar.is_valid(s)]
     if bad:
         raise UsageError(f"{where}: not a documented scope: {bad[0]}")
-    return Key(
+    return ApiKey(
         name=name,
         value=value,
         scopes=tuple(scopes),

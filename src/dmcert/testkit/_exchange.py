@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
 
-from dmcert.redaction import Redactor
+from dmcert.contract.redaction import Redactor
 
 BODY_EXCERPT = 2000
 
@@ -50,11 +49,3 @@ def _excerpt(text: str) -> str:
     if len(text) <= BODY_EXCERPT:
         return text
     return f"{text[:BODY_EXCERPT]}... [{len(text) - BODY_EXCERPT} more characters]"
-
-
-def json_or_none(response: httpx.Response) -> Any:
-    """The decoded JSON body, or None when the body is not JSON."""
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None

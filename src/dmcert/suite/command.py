@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dmcert.bundle import bundle_dir
+from dmcert.contract.files import data_dir
+from dmcert.contract.probe import normalise_target, probe
+from dmcert.contract.target_profile import load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-from dmcert.probe import normalise_target, probe
-from dmcert.profile import load_profile
 
 QUICK_MAX_EXAMPLES = 5
 
@@ -41,7 +41,7 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str]:
-    suite = bundle_dir("conformance")
+    suite = data_dir("conformance")
     argv = [
         str(suite),
         "-c",

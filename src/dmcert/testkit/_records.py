@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from dmcert.client import ApiClient, Reply, path_of
-from dmcert.verdicts import PreconditionFailed
+from dmcert.testkit._client import ApiClient, Reply, path_of
+from dmcert.testkit._expect import PreconditionFailed
 
 
 class Records:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dmcert.spec import operations
+from dmcert.contract.spec import operations
 
 # (method, path template, status, error code or "") -> times seen
 Coverage = Counter[tuple[str, str, int, str]]

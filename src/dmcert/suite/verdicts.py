@@ -1,38 +1,16 @@
-"""From what the tests observed to one verdict per requirement.
-
-A test names the requirements it verifies (`@pytest.mark.requirement(...)`) and records
-each rule it checks with `expect(requirement_id, condition, message, *replies)`, so a
-failure is attributed to exactly the rule that broke, with the exchanges as evidence.
-"""
+"""From what the tests observed (dmcert.testkit's Observations) and how each test ended to
+one verdict per requirement, and from those to the verdict of the run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmcert.client import Reply
-from dmcert.exchange import Exchange
-from dmcert.requirements import Requirement
+from dmcert.contract.requirements import Requirement
+from dmcert.testkit._expect import Observation
 
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
-MAX_EVIDENCE = 3
-
-
-class PreconditionFailed(Exception):
-    """The target could not be brought into the state a check needs (e.g. a create failed).
-    The check's requirements get the verdict `error`: not verified, and the run fails."""
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One checked rule in one test: held or not, why, and the exchanges that show it."""
-
-    requirement: str
-    passed: bool
-    message: str
-    test: str
-    evidence: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,36 +21,6 @@ class TestOutcome:
     requirements: tuple[str, ...]
     outcome: str
     reason: str = ""
-
-
-class Expect:
-    """Soft assertions of one test, each attributed to a requirement the test declares."""
-
-    def __init__(
-        self, test: str, declared: Iterable[str], redact: Callable[[str], str] = str
-    ) -> None:
-        self.test = test
-        self.declared = frozenset(declared)
-        self.redact = redact  # messages may quote a response: keep keys out of them
-        self.observations: list[Observation] = []
-
-    def __call__(
-        self, requirement: str, condition: bool, message: str, *evidence: Reply | Exchange
-    ) -> bool:
-        if requirement not in self.declared:
-            raise ValueError(f"{self.test} checks {requirement} but does not declare it")
-        exchanges = tuple(_exchange_of(item).to_dict() for item in evidence[-MAX_EVIDENCE:])
-        self.observations.append(
-            Observation(requirement, bool(condition), self.redact(message), self.test, exchanges)
-        )
-        return bool(condition)
-
-    def failures(self) -> list[Observation]:
-        return [obs for obs in self.observations if not obs.passed]
-
-
-def _exchange_of(item: Reply | Exchange) -> Exchange:
-    return item.exchange if isinstance(item, Reply) else item
 
 
 @dataclass

@@ -7,10 +7,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dmcert.requirements import area_of
+from dmcert.contract.requirements import area_of
 
 _ENV = Environment(
-    loader=PackageLoader("dmcert.report", "templates"),
+    loader=PackageLoader("dmcert.suite.report", "templates"),
     autoescape=select_autoescape(["html", "j2"]),
     trim_blocks=True,
     lstrip_blocks=True,

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from dmcert.contract.probe import normalise_target, probe
+from dmcert.contract.requirements import Requirement, load_requirements
+from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
-from dmcert.probe import normalise_target, probe
-from dmcert.profile import load_profile
-from dmcert.report import write_reports
-from dmcert.requirements import Requirement, load_requirements
-from dmcert.run import Run
-from dmcert.verdicts import Expect, Observation, PreconditionFailed, TestOutcome, aggregate
+from dmcert.suite.report import write_reports
+from dmcert.suite.run import Run
+from dmcert.suite.verdicts import TestOutcome, aggregate
+from dmcert.testkit._expect import Expect, Observation, PreconditionFailed
 
 RUN = pytest.StashKey[Run]()
 EXPECT = pytest.StashKey[Expect]()
@@ -218,7 +219,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     stored = config.stash.get(_RESULTS, None)
     if stored is None:
         return
-    from dmcert.report.terminal import print_summary
+    from dmcert.suite.report.terminal import print_summary
 
     results, paths = stored
     print_summary(results, paths, config.stash[RUN], file=terminalreporter._tw)

@@ -1,0 +1,70 @@
+"""Soft expectations: how a conformance test checks one written rule.
+
+A test names the requirements it verifies (`@pytest.mark.requirement(...)`) and records
+each rule it checks with `expect(requirement_id, condition, message, *replies)`, so a
+failure is attributed to exactly the rule that broke, with the exchanges as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dmcert.testkit._client import Reply
+from dmcert.testkit._exchange import Exchange
+
+MAX_EVIDENCE = 3
+
+
+class PreconditionFailed(Exception):
+    """The target could not be brought into the state a check needs (e.g. a create failed).
+    The check's requirements get the verdict `error`: not verified, and the run fails."""
+
+
+def must(reply: Reply, status: int, what: str) -> Reply:
+    """A precondition: the step must answer `status`, else the check cannot be verified."""
+    if reply.status != status:
+        raise PreconditionFailed(f"{what}: {reply.exchange.summary()}")
+    return reply
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One checked rule in one test: held or not, why, and the exchanges that show it."""
+
+    requirement: str
+    passed: bool
+    message: str
+    test: str
+    evidence: tuple[dict[str, Any], ...] = ()
+
+
+class Expect:
+    """Soft assertions of one test, each attributed to a requirement the test declares."""
+
+    def __init__(
+        self, test: str, declared: Iterable[str], redact: Callable[[str], str] = str
+    ) -> None:
+        self.test = test
+        self.declared = frozenset(declared)
+        self.redact = redact  # messages may quote a response: keep keys out of them
+        self.observations: list[Observation] = []
+
+    def __call__(
+        self, requirement: str, condition: bool, message: str, *evidence: Reply | Exchange
+    ) -> bool:
+        if requirement not in self.declared:
+            raise ValueError(f"{self.test} checks {requirement} but does not declare it")
+        exchanges = tuple(_exchange_of(item).to_dict() for item in evidence[-MAX_EVIDENCE:])
+        self.observations.append(
+            Observation(requirement, bool(condition), self.redact(message), self.test, exchanges)
+        )
+        return bool(condition)
+
+    def failures(self) -> list[Observation]:
+        return [obs for obs in self.observations if not obs.passed]
+
+
+def _exchange_of(item: Reply | Exchange) -> Exchange:
+    return item.exchange if isinstance(item, Reply) else item
