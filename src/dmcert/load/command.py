@@ -14,7 +14,6 @@ import math
 import os
 import platform
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from dmcert.load.report import print_progress, print_report
 from dmcert.load.slo import load_slo
 from dmcert.load.summary import build_summary
 from dmcert.load.workloads import PROFILES
+from dmcert.options import check_target_and_keys, reports_dir
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
 REPORT_WIDTH = 150
@@ -55,9 +55,7 @@ def load_command(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
     settings_args = _validate(args)
     slo = load_slo(args.slo or data_dir("load") / "slo.toml")
-    reports = Path(args.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
-    if reports.exists() and not reports.is_dir():
-        raise UsageError(f"--reports {reports} exists and is not a directory")
+    reports = reports_dir(args.reports)
     if args.target:
         target = normalise_target(args.target)
         keys = load_profile(args.keys)
@@ -127,12 +125,7 @@ def _profile(name: str | None):
 
 def _validate(args: argparse.Namespace) -> dict[str, Any]:
     """Check every option before anything runs; the RunSettings fields they give."""
-    if args.keys and not args.target:
-        raise UsageError(
-            "--keys needs --target (without --target the embedded target has its own keys)"
-        )
-    if args.target and not args.keys:
-        raise UsageError("--target needs --keys FILE (the target profile; see README)")
+    check_target_and_keys(args.target, args.keys)
     options.check_bounds(
         users=args.users,
         spawn_rate=args.spawn_rate,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,26 +14,20 @@ from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from dmcert.options import check_target_and_keys, reports_dir
 
 QUICK_MAX_EXAMPLES = 5
 
 
 def check_command(args: argparse.Namespace) -> int:
-    if args.keys and not args.target:
-        raise UsageError(
-            "--keys needs --target (without --target the embedded target has its own keys)"
-        )
-    if args.target and not args.keys:
-        raise UsageError("--target needs --keys FILE (the target profile; see README)")
+    check_target_and_keys(args.target, args.keys)
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
     if args.target:
         target = normalise_target(args.target)
         load_profile(args.keys)  # fail on a bad keys file before anything runs
         probe(target)
-    reports = Path(args.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
-    if reports.exists() and not reports.is_dir():
-        raise UsageError(f"--reports {reports} exists and is not a directory")
+    reports = reports_dir(args.reports)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     status = pytest.main(_pytest_args(args, reports, seed))
     return _exit_code(reports, status)

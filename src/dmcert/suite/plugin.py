@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 import warnings
-from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +18,7 @@ from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import Requirement, load_requirements
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
+from dmcert.options import check_target_and_keys, reports_dir
 from dmcert.suite.report import write_reports
 from dmcert.suite.run import Run
 from dmcert.suite.verdicts import TestOutcome, aggregate
@@ -71,7 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _start_run(config: pytest.Config) -> Run:
     opt = config.option
-    reports = Path(opt.reports or Path("reports") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    check_target_and_keys(opt.target, opt.keys)
+    reports = reports_dir(opt.reports)
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
     common = dict(
         reports=reports,
@@ -82,8 +82,6 @@ def _start_run(config: pytest.Config) -> Run:
         max_examples=opt.max_examples,
     )
     if opt.target:
-        if not opt.keys:
-            raise DmcertError("--target needs --keys FILE (the target profile)")
         target = normalise_target(opt.target)
         profile = load_profile(opt.keys)
         probe(target)
