@@ -87,9 +87,7 @@ class ApiSession:
         where = f"{method} {BASE_PATH}{path.split('?')[0]}"
         if status in (401, 403):
             raise UsageError(f"the target refused the load key: {where} answered {status}")
-        raise LoadRunError(
-            f"preparing the data set failed: {where} answered {status}{_code(response)}"
-        )
+        raise LoadRunError(f"data set request {where} answered {status}{_code(response)}")
 
     def walk(self, collection: str, deadline: float) -> Iterator[dict[str, Any]]:
         """Every entry of a list, newest first, until its end or `deadline`."""

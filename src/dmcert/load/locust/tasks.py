@@ -1,6 +1,7 @@
 """What the load users do: walk lists with cursors, write bulk inventory batches, look rows
-up. A locustfile's tasks call these; each knows which answer to expect and hands the
-body check (`checks`) to `ApiUser.call`.
+up. Each is a small object an `ApiUser` holds, apart from the user class, so one locustfile
+can combine several (mixed) while each keeps its own walk or write state. Each knows which
+answer to expect and hands its body check (`checks`) to `ApiUser.call`.
 """
 
 from __future__ import annotations
