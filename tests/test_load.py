@@ -16,11 +16,14 @@ import httpx
 import pytest
 
 from dmcert.cli import main
+from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UsageError
-from dmcert.load import checks, options
-from dmcert.load.compare import compare
+from dmcert.load import options
+from dmcert.load.compare import METRICS, compare
 from dmcert.load.hdr import Recording, latency_stats
-from dmcert.load.slo import evaluate, load_slo
+from dmcert.load.locust import checks
+from dmcert.load.report import LATENCY_COLUMNS
+from dmcert.load.slo import LATENCY_KEYS, evaluate, load_slo
 from dmcert.load.summary import endpoint_stats
 from dmcert.reference.server import RunningTarget
 from tests.conftest import run_dmcert
@@ -37,9 +40,9 @@ REPORT_FILES = (
 )
 
 
-def load_against(target: RunningTarget, reports: Path, profile: str, *extra: str):
+def load_against(target: RunningTarget, reports: Path, workload: str, *extra: str):
     return run_dmcert(
-        "load", profile, "--target", target.url, "--keys", str(target.keys_path),
+        "load", workload, "--target", target.url, "--keys", str(target.keys_path),
         "--reports", str(reports), *extra,
     )  # fmt: skip
 
@@ -60,7 +63,7 @@ def active_under(target: RunningTarget, collection: str, prefix: str) -> list[st
     for _ in range(100):
         params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
         body = httpx.get(
-            f"{target.url}/api/integrations/v1/{collection}/",
+            f"{target.url}{BASE_PATH}/{collection}/",
             params=params,
             headers={"X-API-Key": key},
             timeout=30,
@@ -94,8 +97,11 @@ def test_healthy_target_meets_the_default_slos_and_reports_everything(healthy_ru
     result, reports = healthy_run
     assert result.exit_code == 0, shown(result)
     assert "SLOs met" in result.stdout
+    assert "data set prepared: 210 products, 210 locations, 210 orders" in result.stdout
     summary = summary_of(reports)
     assert summary["verdict"] == "pass" and summary["breaches"] == []
+    assert summary["workload"] == "mixed"
+    assert summary["environment"]["data_set"]["inventory_rows"] == 420
     for name in REPORT_FILES:
         assert (reports / name).is_file(), name
     for plot in ("latency.png", "throughput.png"):
@@ -222,8 +228,8 @@ def test_compare_flags_an_injected_regression(healthy_run, tmp_path: Path):
     ("argv", "message"),
     [
         (["lookup", "--target", "http://127.0.0.1:9"], "--target needs --keys"),
-        (["nosuch"], "unknown profile"),
-        ([], "name a profile"),
+        (["nosuch"], "unknown workload"),
+        ([], "name a workload"),
         (["lookup", "--batch-size", "5001"], "--batch-size"),
         (["lookup", "--rate", "fast"], "--rate"),
         (["lookup", "--duration", "0s"], "--duration"),
@@ -347,6 +353,28 @@ def test_merged_recordings_equal_one_recording_of_everything():
     )
 
 
+def test_one_percentile_table_feeds_the_summary_slos_table_and_comparison():
+    recording = Recording()
+    recording.record("GET /x/", 1.0, 1.0, at=time.time())
+    stats = latency_stats(recording.endpoints["GET /x/"].latency)
+    assert list(stats) == ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
+    assert LATENCY_COLUMNS == ("p50", "p90", "p95", "p99", "p99.9", "max")
+    assert LATENCY_KEYS == {
+        "p50_ms": "p50",
+        "p90_ms": "p90",
+        "p95_ms": "p95",
+        "p99_ms": "p99",
+        "p99_9_ms": "p99.9",
+        "max_ms": "max",
+    }
+    assert [metric for metric in METRICS if metric.endswith(" ms")] == [
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "p99.9 ms",
+    ]
+
+
 def test_percentiles_are_unrounded_and_lateness_counts():
     recording = Recording()
     for _ in range(10):
@@ -415,7 +443,7 @@ def test_option_values():
 
 def summary_with(p95: float, rps: float, error_ratio: float) -> dict:
     endpoint = {**stats(p95, error_ratio, rps), "rows_per_s": 0.0}
-    return {"profile": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
+    return {"workload": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
 
 
 def test_compare_thresholds():

@@ -70,8 +70,13 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_load(sub: argparse._SubParsersAction) -> None:
-    load = sub.add_parser("load", help="headless Locust run of one load profile, with SLO gates")
-    load.add_argument("profile", nargs="?", help="bulk_inventory, list_walk, lookup or mixed")
+    load = sub.add_parser("load", help="headless Locust run of one workload, with SLO gates")
+    load.add_argument(
+        "workload",
+        nargs="?",
+        metavar="WORKLOAD",
+        help="bulk_inventory, list_walk, lookup or mixed (see load/README.md)",
+    )
     _add_target_options(load)
     load.add_argument("--users", type=int, default=8, help="concurrent users (closed model)")
     load.add_argument("--spawn-rate", type=float, default=8.0, metavar="R", help="users/s")
@@ -105,7 +110,7 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     )
     load.add_argument("--slo", metavar="FILE", help="SLO TOML (default: load/slo.toml)")
     load.add_argument("--batch-size", type=int, default=500, help="rows per bulk POST (1-5000)")
-    load.add_argument("--keep-data", action="store_true", help="do not deactivate seeded data")
+    load.add_argument("--keep-data", action="store_true", help="keep the data set (no clean-up)")
     load.add_argument(
         "--compare",
         nargs=2,
