@@ -56,8 +56,9 @@ def shown(result) -> str:
 
 
 def active_under(target: RunningTarget, collection: str, prefix: str) -> list[str]:
-    """Identifiers under `prefix` still in an active-only list (products, locations)."""
-    field = {"products": "sku", "locations": "code"}[collection]
+    """Identifiers under `prefix` still active: listed products and locations (the lists show
+    active ones only), orders not cancelled."""
+    field = {"products": "sku", "locations": "code", "orders": "order_number"}[collection]
     key = target.profile.full_key().value
     found, cursor = [], None
     for _ in range(100):
@@ -68,7 +69,11 @@ def active_under(target: RunningTarget, collection: str, prefix: str) -> list[st
             headers={"X-API-Key": key},
             timeout=30,
         ).json()
-        found += [r[field] for r in body["data"] if r[field].startswith(prefix)]
+        found += [
+            r[field]
+            for r in body["data"]
+            if r[field].startswith(prefix) and r.get("status") != "cancelled"
+        ]
         cursor = body["pagination"]["next_cursor"]
         if not cursor:
             break
@@ -128,6 +133,9 @@ def test_a_run_cleans_up_its_records_and_writes_no_key(healthy_run, target: Runn
     assert prefix.startswith("LT-")
     assert active_under(target, "products", prefix) == []
     assert active_under(target, "locations", prefix) == []
+    assert active_under(target, "orders", prefix) == []
+    residue = summary_of(reports)["environment"]["residue"]
+    assert residue == ["inventory rows stay (the API has no DELETE for them)"]
     secrets = [secret.encode() for secret in target.profile.secrets()]
     for path in reports.rglob("*"):
         if path.is_file():

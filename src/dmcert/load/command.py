@@ -94,7 +94,7 @@ def load_command(args: argparse.Namespace) -> int:
             console.print(f"data set prepared: {_counts(data_set)} in {data_set.seconds:.1f} s")
             outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
         finally:
-            residue = _clean_up(session, plan.prefix, data_set, args.keep_data, console)
+            residue = _clean_up(session, plan.prefix, data_set, keys, args.keep_data, console)
             session.close()
 
     document = _recording(reports, outcome)
@@ -172,12 +172,17 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, Path, TargetProfile
 
 
 def _clean_up(
-    session: ApiSession, prefix: str, data_set: DataSet, keep: bool, console: Console
+    session: ApiSession,
+    prefix: str,
+    data_set: DataSet,
+    keys: TargetProfile,
+    keep: bool,
+    console: Console,
 ) -> list[str]:
     if keep:
         console.print(f"--keep-data: records under {prefix} left in place")
         return [f"kept on request (--keep-data): every record under {prefix}"]
-    residue = teardown(session, prefix, data_set.earliest)
+    residue = teardown(session, prefix, data_set.earliest, keys.order_identifier)
     residue.append("inventory rows stay (the API has no DELETE for them)")
     console.print(f"cleaned up records under {prefix}; residue: {'; '.join(residue)}")
     return residue

@@ -206,7 +206,7 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-# collection -> (identifier field, whether an entry still needs its DELETE)
+# collection -> (field carrying the run prefix, whether an entry still needs its DELETE)
 _TEARDOWN = {
     "products": ("sku", lambda record: record.get("is_active", True)),
     "locations": ("code", lambda record: record.get("is_active", True)),
@@ -214,9 +214,13 @@ _TEARDOWN = {
 }
 
 
-def teardown(session: ApiSession, prefix: str, since: datetime | None) -> list[str]:
+def teardown(
+    session: ApiSession, prefix: str, since: datetime | None, order_identifier: str
+) -> list[str]:
     """Deactivate every product and location and cancel every order under `prefix`.
 
+    Orders are recognised by their order_number but addressed by the target profile's
+    `order_identifier`, the field `/orders/{identifier}/` resolves on this target.
     The lists are walked newest first and left once past `since` (the target's time of the
     data set's first record), so a large shared target is not walked to its end. Returns the
     residue: what is left behind, one line each.
@@ -224,14 +228,15 @@ def teardown(session: ApiSession, prefix: str, since: datetime | None) -> list[s
     deadline = time.monotonic() + TEARDOWN_BUDGET_S
     residue: list[str] = []
     for collection, (field_name, pending) in _TEARDOWN.items():
+        address = order_identifier if collection == "orders" else field_name
         doomed: list[str] = []
         complete = True
         try:
             for record in session.walk(collection, deadline):
-                identifier = record.get(field_name)
-                if isinstance(identifier, str) and identifier.startswith(prefix):
+                name = record.get(field_name)
+                if isinstance(name, str) and name.startswith(prefix):
                     if pending(record):
-                        doomed.append(identifier)
+                        doomed.append(str(record.get(address)))
                 elif _before(record, since):
                     break
             else:
