@@ -13,7 +13,7 @@ import pytest
 from dmcert.contract.requirements import load_requirements, select
 from dmcert.suite.verdicts import NOT_EXERCISED, NOT_SELECTED, PASS, aggregate
 from dmcert.testkit import Observation
-from tests.conftest import run_dmcert
+from tests.conftest import Completed, run_dmcert
 
 
 def junit_requirements(reports: Path) -> list[set[str]]:
@@ -50,14 +50,20 @@ def test_requirements_outside_the_selection_are_not_selected_unless_checked():
     assert {r.requirement.id: r.verdict for r in full}["PAG-006"] == NOT_EXERCISED
 
 
+def check_selecting(reports: Path, selector: str) -> tuple[Completed, dict, list[set[str]]]:
+    """A passing `dmcert check --quick --requirement selector` on the embedded target: its
+    output, results.json, and the requirement ids of each test that ran (junit.xml)."""
+    result = run_dmcert("check", "--quick", "--requirement", selector, "--reports", str(reports))
+    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    document = json.loads((reports / "results.json").read_text())
+    return result, document, junit_requirements(reports)
+
+
 @pytest.mark.slow
 def test_one_requirement_runs_only_its_tests_and_the_report_says_partial(tmp_path: Path):
     reports = tmp_path / "reports"
-    result = run_dmcert("check", "--quick", "--requirement", "PAG-004", "--reports", str(reports))
-    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
-    ran = junit_requirements(reports)
+    result, document, ran = check_selecting(reports, "PAG-004")
     assert ran and all("PAG-004" in ids for ids in ran)
-    document = json.loads((reports / "results.json").read_text())
     selection = document["run"]["selection"]
     assert selection["requirement"] == ["PAG-004"] and selection["requirements"] == ["PAG-004"]
     verdicts = {row["id"]: row for row in document["requirements"]}
@@ -74,12 +80,8 @@ def test_one_requirement_runs_only_its_tests_and_the_report_says_partial(tmp_pat
 
 @pytest.mark.slow
 def test_an_area_runs_every_test_naming_one_of_its_requirements(tmp_path: Path):
-    reports = tmp_path / "reports"
-    result = run_dmcert("check", "--quick", "--requirement", "PAG", "--reports", str(reports))
-    assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
-    ran = junit_requirements(reports)
+    _result, document, ran = check_selecting(tmp_path / "reports", "PAG")
     assert ran and all(any(r.startswith("PAG-") for r in ids) for ids in ran)
-    document = json.loads((reports / "results.json").read_text())
     paging = [r for r in load_requirements() if r.startswith("PAG-")]
     assert document["run"]["selection"]["requirements"] == paging
     tested = {row["id"] for row in document["requirements"] if row["tests"]}

@@ -204,7 +204,7 @@ FAULTS: Registry[Fault] = Registry(
             "unicode_identifier_broken",
             "non-ASCII identifiers are not found",
             ("IDN-008",),
-            schema_blamed_on=("LOC-009", "LOC-013"),
+            schema_blamed_on=("PRD-012",),
         ),
         # limits and load
         Fault(
