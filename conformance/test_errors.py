@@ -54,10 +54,6 @@ def subjects(run, api, records) -> Subjects | None:
     return None if run.read_only else create_subjects(api, records)
 
 
-def code_of(reply: Reply) -> str:
-    return (reply.error_code or "").upper()
-
-
 def raw_json(body: Any) -> bytes:
     """JSON text with non-ASCII as \\u escapes, so lone surrogates can be sent too."""
     return json.dumps(body).encode("ascii")
@@ -131,7 +127,7 @@ def test_unknown_record_is_404_not_found(op, rule, run, api, expect):
     reply = api.request(op.method, path, json=body, rejected=True)
     expect(
         rule,
-        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        reply.status == 404 and reply.code == "NOT_FOUND",
         f"{op.key} of an unknown record {reply.said}",
         reply,
     )
@@ -199,7 +195,7 @@ def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, e
         if rule and judged:
             expect(
                 rule,
-                reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+                reply.status == 400 and reply.code == "VALIDATION_ERROR",
                 f"{op.key} with a {name} body {reply.said}",
                 reply,
             )
@@ -349,7 +345,7 @@ def test_mistyped_and_odd_field_values_are_400_never_5xx(
         expect("ERR-004", reply.status < 500, shown, reply)
         if rule is None:
             continue
-        rejected = reply.status == 400 and code_of(reply) == "VALIDATION_ERROR"
+        rejected = reply.status == 400 and reply.code == "VALIDATION_ERROR"
         expect(rule, rejected, shown, reply)
         if rejected:
             leaf = field.split(".")[-1]
@@ -378,7 +374,7 @@ def test_unknown_path_is_404_not_found(path, api, expect):
     is_envelope = isinstance(reply.body, dict) and reply.body.get("success") is False
     expect(
         "ERR-011",
-        reply.status == 404 and code_of(reply) == "NOT_FOUND" and is_envelope,
+        reply.status == 404 and reply.code == "NOT_FOUND" and is_envelope,
         f"GET {path} {reply.said}",
         reply,
     )
@@ -395,7 +391,7 @@ def allow_header(reply: Reply) -> set[str]:
 def check_405(expect, rule: str, method: str, template: str, reply: Reply, *, allow: bool):
     methods = documented_methods(template)
     allowed = allow_header(reply)
-    ok = reply.status == 405 and code_of(reply) == "METHOD_NOT_ALLOWED"
+    ok = reply.status == 405 and reply.code == "METHOD_NOT_ALLOWED"
     if allow:
         ok = ok and methods <= allowed and method not in allowed
     expect(
@@ -490,7 +486,7 @@ def test_path_without_trailing_slash_is_404(template, api, expect):
     reply = api.get(template.rstrip("/"))
     expect(
         "ERR-016",
-        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        reply.status == 404 and reply.code == "NOT_FOUND",
         f"GET {template.rstrip('/')} {reply.said}",
         reply,
     )

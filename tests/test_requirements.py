@@ -123,7 +123,7 @@ def test_a_well_formed_file_loads(tmp_path: Path) -> None:
         (GOOD_ENTRY + "  gap: 0\n", "gap"),
         (GOOD_ENTRY + "  gap: '7'\n", "gap"),
         (GOOD_ENTRY + "  testable: maybe\n", "testable"),
-        (GOOD_ENTRY + "  tags: slow\n", "tags"),
+        (GOOD_ENTRY + "  tags: [slow]\n", "unknown field"),
         (GOOD_ENTRY.replace("MUST", "SHOULD"), "gap number or must cite decisions"),
         (GOOD_ENTRY.replace("'A limit above 200 is clamped to 200.'", "''"), "text"),
         (GOOD_ENTRY + GOOD_ENTRY, "duplicate id PAG-001"),

@@ -67,6 +67,14 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     check.add_argument(
         "-k", dest="select", metavar="EXPR", help="only tests matching this pytest expression"
     )
+    check.add_argument(
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only the tests naming this requirement (PAG-004) or area (PAG); repeatable; "
+        "the report marks the run as partial",
+    )
 
 
 def _add_load(sub: argparse._SubParsersAction) -> None:

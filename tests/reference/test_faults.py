@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from dmcert.reference.faults import FAULTS
+from dmcert.contract.requirements import load_requirements
+from dmcert.reference.faults import FAULTS, Fault
+from dmcert.reference.registry import Registry
 from dmcert.reference.settings import Settings
 from tests.reference.conftest import Api, in_process_target, item
 
@@ -262,9 +264,36 @@ PROBES: dict[str, Callable[[Api], None]] = {
 }
 
 
-def test_every_fault_is_documented_and_probed():
+def test_every_fault_is_probed():
     assert set(PROBES) == set(FAULTS)
-    assert all(description and "\n" not in description for description in FAULTS.values())
+
+
+def test_every_fault_is_blamed_on_catalogued_requirements():
+    catalogue = load_requirements()
+    for fault in FAULTS.values():
+        unknown = [r for r in (*fault.blamed_on, *fault.schema_blamed_on) if r not in catalogue]
+        assert not unknown, f"{fault.name} names requirements not in the catalogue: {unknown}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "complaint"),
+    [
+        ({"name": "Bad-Name", "blamed_on": ("ERR-001",)}, "snake_case"),
+        ({"description": "two\nlines", "blamed_on": ("ERR-001",)}, "one non-empty line"),
+        ({"blamed_on": ("ERR-1",)}, "not a requirement id"),
+        ({}, "blamed on requirements or caught elsewhere"),
+        ({"blamed_on": ("ERR-001",), "caught_elsewhere": "x"}, "or caught elsewhere"),
+    ],
+)
+def test_a_malformed_fault_is_refused_at_import(fields: dict, complaint: str):
+    with pytest.raises(ValueError, match=complaint):
+        Registry("fault", [Fault(**{"name": "ok", "description": "breaks a rule", **fields})])
+
+
+def test_a_fault_name_is_registered_once():
+    twice = [Fault("ok", "breaks a rule", ("ERR-001",))] * 2
+    with pytest.raises(ValueError, match="duplicate fault: ok"):
+        Registry("fault", twice)
 
 
 def test_settings_reject_unknown_faults():

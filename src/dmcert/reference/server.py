@@ -73,9 +73,10 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
 
-    unknown = [name for name in args.fault if name not in FAULTS]
-    if unknown:
-        print(f"dmcert serve: error: unknown fault: {unknown[0]}", file=sys.stderr)
+    try:
+        FAULTS.check(args.fault)
+    except ValueError as exc:
+        print(f"dmcert serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
     try:

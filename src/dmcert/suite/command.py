@@ -12,6 +12,7 @@ import pytest
 
 from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
+from dmcert.contract.requirements import load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.options import check_target_and_keys, reports_dir
@@ -23,6 +24,10 @@ def check_command(args: argparse.Namespace) -> int:
     check_target_and_keys(args.target, args.keys)
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
+    try:
+        select(load_requirements(), args.requirement)
+    except ValueError as exc:
+        raise UsageError(f"--requirement: {exc}") from None
     if args.target:
         target = normalise_target(args.target)
         load_profile(args.keys)  # fail on a bad keys file before anything runs
@@ -65,6 +70,8 @@ def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str
     ]
     if args.select:
         argv += ["-k", args.select]
+    for selector in args.requirement:
+        argv += ["--requirement", selector]
     return argv
 
 

@@ -15,7 +15,7 @@ from functools import cache
 import pytest
 
 from dmcert.contract.probe import normalise_target, probe
-from dmcert.contract.requirements import Requirement, load_requirements
+from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
 from dmcert.options import check_target_and_keys, reports_dir
@@ -29,6 +29,7 @@ EXPECT = pytest.StashKey[Expect]()
 _OBSERVATIONS = pytest.StashKey[list[Observation]]()
 _OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
 _EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
+_SELECTED = pytest.StashKey[tuple[str, ...] | None]()
 
 
 class ExpectationsFailed(AssertionError):
@@ -51,6 +52,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed", type=int, help="seed for generated data")
     group.addoption("--max-examples", type=int, help="examples per schema-driven test")
     group.addoption("--reports", help="report directory (default reports/<UTC timestamp>/)")
+    group.addoption(
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only tests naming this requirement id or area; repeatable (a partial run)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,7 +66,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "requirement(*ids): the catalogue requirements this test verifies"
     )
     config.addinivalue_line("markers", "writes: the test creates or changes data")
-    if config.option.help or config.option.collectonly:
+    if config.option.help:
+        return
+    try:
+        config.stash[_SELECTED] = _selected(config.option.requirement)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--requirement: {exc}") from None
+    if config.option.collectonly:
         return
     try:
         config.stash[RUN] = _start_run(config)
@@ -80,6 +94,8 @@ def _start_run(config: pytest.Config) -> Run:
         quick=opt.quick,
         seed=seed,
         max_examples=opt.max_examples,
+        selectors=tuple(opt.requirement),
+        selected=config.stash[_SELECTED] or (),
     )
     if opt.target:
         target = normalise_target(opt.target)
@@ -98,6 +114,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     stack = config.stash.get(_EMBEDDED, None)
     if stack is not None:
         stack.close()
+
+
+def _selected(selectors: list[str]) -> tuple[str, ...] | None:
+    """The ids `--requirement` selects, or None when the whole suite runs."""
+    return select(_catalogue(), selectors) if selectors else None
 
 
 def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -127,6 +148,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.user_properties.append(("requirements", " ".join(ids)))
         if run and run.read_only and item.get_closest_marker("writes"):
             item.add_marker(pytest.mark.skip(reason="writes data; skipped in a --read-only run"))
+    _deselect_unselected(config, items)
+
+
+def _deselect_unselected(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep exactly the tests that name a requirement `--requirement` selected."""
+    selected = config.stash.get(_SELECTED, None)
+    if selected is None:
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if set(requirement_ids(item)) & set(selected) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def expect_for(item: pytest.Item) -> Expect:
@@ -205,6 +241,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.stash[_OBSERVATIONS],
         list(config.stash[_OUTCOMES].values()),
         strict=run.strict,
+        selected=run.selected or None,
     )
     paths = write_reports(run, results, config.stash[_OUTCOMES].values())
     config.stash[_RESULTS] = (results, paths)

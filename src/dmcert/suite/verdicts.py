@@ -3,7 +3,7 @@ one verdict per requirement, and from those to the verdict of the run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,8 @@ from dmcert.contract.requirements import Requirement
 from dmcert.testkit._expect import Observation
 
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
+NOT_SELECTED = "not selected"
+"""A partial run (`--requirement`) left this requirement out: no claim either way."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,11 @@ def aggregate(
     outcomes: Sequence[TestOutcome],
     *,
     strict: bool,
+    selected: Collection[str] | None = None,
 ) -> list[RequirementResult]:
-    """One result per catalogue requirement, in catalogue order."""
+    """One result per catalogue requirement, in catalogue order. In a partial run
+    (`selected`: the ids chosen) a requirement outside the selection that no test checked
+    is `not selected`; one that a selected test checked anyway keeps its verdict."""
     results = {req.id: RequirementResult(req, NOT_EXERCISED) for req in requirements}
     for outcome in outcomes:
         for req_id in outcome.requirements:
@@ -73,7 +78,11 @@ def aggregate(
     for result in results.values():
         related = [o for o in outcomes if result.requirement.id in o.requirements]
         result.verdict = _verdict(result, related, strict)
-        if result.verdict == NOT_EXERCISED:
+        unselected = selected is not None and result.requirement.id not in selected
+        if result.verdict == NOT_EXERCISED and unselected:
+            result.verdict = NOT_SELECTED
+            result.notes = ["not selected in this partial run (--requirement)"]
+        elif result.verdict == NOT_EXERCISED:
             result.notes = _not_exercised_notes(result.requirement, related)
         elif result.verdict == ERROR:
             result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
@@ -109,7 +118,7 @@ def run_verdict(results: Sequence[RequirementResult]) -> str:
 
 
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
-    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED), 0)
+    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED, NOT_SELECTED), 0)
     for result in results:
         tally[result.verdict] += 1
     return tally

@@ -31,6 +31,7 @@ from dmcert.testkit._samples import (
     unknown_identifier,
     valid_call,
 )
+from dmcert.testkit._stable import lines_of, stable
 
 __all__ = [
     "BASE_PATH",
@@ -56,6 +57,7 @@ __all__ = [
     "action_for",
     "create_subjects",
     "is_single",
+    "lines_of",
     "listed_identifier",
     "load_spec",
     "must",
@@ -66,6 +68,7 @@ __all__ = [
     "read_call",
     "rejected_call",
     "search",
+    "stable",
     "track_created",
     "unknown_identifier",
     "valid_call",

@@ -39,6 +39,18 @@ class Reply:
         return error.get("code") if isinstance(error, dict) else None
 
     @property
+    def code(self) -> str:
+        """The error code upper-cased, for rules about which code: its casing is ERR-001's
+        concern alone, so one wrong casing fails one rule, not every rule naming a code."""
+        return (self.error_code or "").upper()
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """`data` when it is one record (a JSON object), else empty: a check then reports
+        the fields it misses instead of crashing on a malformed body."""
+        return self.data if isinstance(self.data, dict) else {}
+
+    @property
     def error_message(self) -> str:
         error = self.body.get("error") if isinstance(self.body, dict) else None
         message = error.get("message") if isinstance(error, dict) else None
@@ -127,6 +139,10 @@ class ApiClient:
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)
+
+    def read(self, collection: str, identifier: str, **kwargs: Any) -> Reply:
+        """GET one record, e.g. `read("products", sku)`."""
+        return self.get(path_of(collection, identifier), **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Reply:
         return self.request("POST", path, **kwargs)

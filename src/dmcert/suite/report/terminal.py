@@ -11,7 +11,14 @@ from rich.table import Table
 
 from dmcert.suite.report.html import per_area
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
+from dmcert.suite.verdicts import (
+    FAIL,
+    NOT_SELECTED,
+    WARN,
+    RequirementResult,
+    counts,
+    run_verdict,
+)
 
 
 def print_summary(
@@ -19,13 +26,12 @@ def print_summary(
 ) -> None:
     console = Console(file=file, highlight=False, soft_wrap=True)
     table = Table(title="Requirements by area")
-    for column in ("area", "pass", "fail", "warn", "error", "not exercised"):
+    verdicts = ["pass", "fail", "warn", "error", "not exercised"]
+    verdicts += [NOT_SELECTED] if run.selectors else []
+    for column in ("area", *verdicts):
         table.add_column(column, justify="left" if column == "area" else "right")
     for row in per_area([r.to_dict() for r in results]):
-        table.add_row(
-            row["area"],
-            *(str(row.get(c, 0)) for c in ("pass", "fail", "warn", "error", "not exercised")),
-        )
+        table.add_row(row["area"], *(str(row.get(c, 0)) for c in verdicts))
     console.print(table)
     for result in results:
         if result.verdict in (FAIL, WARN, "error"):
@@ -41,6 +47,8 @@ def print_summary(
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
+    if run.selectors:
+        console.print(f"partial run: {run.partial_note()}", markup=False)
     if run.residue:
         console.print(f"residue after cleanup: {'; '.join(run.residue)}", markup=False)
     console.print(f"reports: {paths['html'].parent}", markup=False)
