@@ -29,6 +29,7 @@ EXPECT = pytest.StashKey[Expect]()
 _OBSERVATIONS = pytest.StashKey[list[Observation]]()
 _OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
 _EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
+READ_ONLY_SKIP = "not exercised (read-only): the test sends POST, PUT, PATCH or DELETE"
 
 
 class ExpectationsFailed(AssertionError):
@@ -57,7 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "requirement(*ids): the catalogue requirements this test verifies"
     )
-    config.addinivalue_line("markers", "writes: the test creates or changes data")
+    config.addinivalue_line(
+        "markers", "writes: the test sends a method other than GET, HEAD or OPTIONS"
+    )
     if config.option.help or config.option.collectonly:
         return
     try:
@@ -126,7 +129,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if ids:
             item.user_properties.append(("requirements", " ".join(ids)))
         if run and run.read_only and item.get_closest_marker("writes"):
-            item.add_marker(pytest.mark.skip(reason="writes data; skipped in a --read-only run"))
+            item.add_marker(pytest.mark.skip(reason=READ_ONLY_SKIP))
 
 
 def expect_for(item: pytest.Item) -> Expect:
