@@ -154,7 +154,9 @@ def _auth_first_cases():
 
 
 @pytest.mark.requirement("AUTH-010")
-@pytest.mark.parametrize(("what", "method", "path", "key", "body", "status"), _auth_first_cases())
+@pytest.mark.parametrize(
+    ("what", "method", "path", "key", "body", "status"), list(_auth_first_cases())
+)
 def test_authentication_precedes_routing_and_validation(
     what, method, path, key, body, status, api, expect
 ):

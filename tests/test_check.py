@@ -66,17 +66,34 @@ def test_run_against_postgresql_backed_target_passes_without_leaking_keys(tmp_pa
         assert secret not in result.stdout + result.stderr
 
 
+WRITES_ACCEPTED = ("duplicate_product_201", "unknown_sku_accepted", "denied_write_persists")
+"""Faults under which a write the target must refuse is accepted and stored."""
+
+
 @pytest.mark.slow
-def test_read_only_run_makes_no_write(tmp_path: Path):
-    with RunningTarget() as target:
+def test_read_only_run_sends_only_get_head_and_options(tmp_path: Path):
+    """Even against a target that accepts writes it must refuse, a read-only run sends no
+    other method (counted at the server's entry, before authentication) and writes nothing."""
+    with RunningTarget(faults=WRITES_ACCEPTED) as target:
         before = target.audit_writes()
         result = check_against(target, tmp_path / "reports", "--read-only", "--quick")
         after = target.audit_writes()
+        methods = target.methods()
     assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert set(methods) <= {"GET", "HEAD", "OPTIONS"}, methods
+    assert methods.get("GET", 0) > 0
     assert after == before
     document = json.loads((tmp_path / "reports" / "results.json").read_text())
-    assert document["counts"]["pass"] > 0
     assert document["run"]["read_only"] is True
+    assert document["run"]["residue"] == []
+    done, of = document["run"]["requirements_exercised"], document["run"]["requirements_testable"]
+    assert 0 < done < of
+    badge = f"CONFORMS — read-only: {done} of {of} requirements exercised"
+    assert document["badge"] == badge
+    assert badge in (tmp_path / "reports" / "report.html").read_text()
+    assert badge in result.stdout
+    skipped = [r for r in document["requirements"] if r["verdict"] == "not exercised"]
+    assert any("not exercised (read-only)" in "; ".join(r["notes"]) for r in skipped)
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from dmcert.suite.report.html import per_area
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
+from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, badge, counts, run_verdict
 
 
 def print_summary(
@@ -37,7 +37,7 @@ def print_summary(
     verdict = run_verdict(results)
     colour = "green" if verdict == "pass" else "red"
     console.print(
-        f"[bold {colour}]{'CONFORMS' if verdict == 'pass' else 'DOES NOT CONFORM'}[/]: "
+        f"[bold {colour}]{badge(results, read_only=run.read_only)}[/]: "
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
