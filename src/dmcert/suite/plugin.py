@@ -40,7 +40,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dmcert", "dmcert conformance run")
     group.addoption("--target", help="deployment root URL (default: embedded reference target)")
     group.addoption("--keys", help="target profile (TOML keys file)")
-    group.addoption("--read-only", action="store_true", help="send no request that can write")
+    group.addoption(
+        "--read-only", action="store_true", help="send only GET, HEAD and OPTIONS requests"
+    )
     # not --strict: pytest 9 has its own --strict option
     group.addoption(
         "--dmcert-strict",
