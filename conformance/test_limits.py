@@ -1,6 +1,6 @@
-"""Area LIM (and VER's deprecation headers): the 10 MB body cap, no throttling of bursts or
-of concurrent requests today, and the throttling and deprecation headers, which must be
-well-formed wherever a target sends them."""
+"""Area LIM (and VER): the 10 MB body cap, no throttling of bursts or of concurrent requests
+today, the throttling and deprecation headers, which must be well-formed wherever a target
+sends them, and the versioned base path the API is served under."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from functools import cache
 import httpx
 import pytest
 
-from dmcert.testkit import Reply, operations, path_of
+from dmcert.testkit import BASE_PATH, Reply, is_single, listed_identifier, operations, path_of
 
 MAX_BODY = 10_485_760
 JSON = {"Content-Type": "application/json"}
@@ -181,4 +181,29 @@ def test_throttling_and_deprecation_headers_are_well_formed_when_present(run, ap
         not incomplete,
         f"Deprecation without Sunset and a rel=deprecation Link on {len(incomplete)} replies",
         *(incomplete or replies[:1]),
+    )
+
+
+@pytest.mark.requirement("VER-001")
+@pytest.mark.parametrize(
+    "op", [op for op in operations() if op.method == "GET"], ids=lambda op: op.path
+)
+def test_api_is_served_under_the_versioned_base_path_with_trailing_slashes(
+    op, run, api, records, expect
+):
+    """VER-001: each documented read, at <root>/api/integrations/v1 plus its documented path
+    ending in /, is served (200 {"success": true}); record paths address a listed record."""
+    identifier = None
+    if is_single(op):
+        identifier = listed_identifier(api, op.collection, records.order_identifier)
+        if identifier is None:
+            pytest.skip(f"the target lists no {op.collection} record to read")
+    path = path_of(op.collection, identifier)
+    reply = api.get(path)
+    served = reply.status == 200 and isinstance(reply.body, dict) and reply.body.get("success")
+    expect(
+        "VER-001",
+        served is True,
+        f"GET {run.target}{BASE_PATH}{path} answered {reply.status} {reply.error_code or ''}",
+        reply,
     )

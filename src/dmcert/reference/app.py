@@ -110,6 +110,8 @@ class ReferenceApi:
         api = routing.api_segments(segments)
         if api is None:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
+        if settings.has("locations_without_slash"):
+            api = routing.without_slash(api)
         if settings.has("flaky_5xx") and self._next_request() % 10 == 0:
             failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
             return self._render(responses.error(settings, failure))

@@ -58,6 +58,8 @@ FAULTS: dict[str, str] = {
     # identifiers
     "slash_identifier_broken": "routing on the decoded path: identifiers with %2F are 404",
     "unicode_identifier_broken": "non-ASCII identifiers are not found",
+    # versioning
+    "locations_without_slash": "location paths are served without the trailing / (404 with it)",
     # limits and load
     "slow_lists": "list GETs sleep 1.2 s before answering",
     "flaky_5xx": "every 10th API request answers 503",
