@@ -42,6 +42,7 @@ from dmcert.contract.files import spec_path
 from dmcert.contract.spec import BASE_PATH
 from dmcert.suite.run import Run
 from dmcert.testkit import (
+    READ_ONLY_METHODS,
     REDACTED,
     ApiKey,
     Exchange,
@@ -50,6 +51,7 @@ from dmcert.testkit import (
     ReadOnlyViolation,
     Records,
     load_spec,
+    method_marks,
     operations,
 )
 
@@ -220,8 +222,8 @@ class Target:
         return shaped
 
     def send(self, case: Case, op: Operation) -> Response:
-        if self.run.read_only and op.method != "GET":
-            raise ReadOnlyViolation(f"{op.key} would write in a --read-only run")
+        if self.run.read_only and op.method not in READ_ONLY_METHODS:
+            raise ReadOnlyViolation(f"{op.key} is not sent in a --read-only run")
         if self.broken is not None:
             raise PreconditionFailed(self.broken)
         try:
@@ -407,9 +409,7 @@ def _generated_cases():
         op = operation_of(api_operation)
         for mode in _modes(api_operation):
             ids = candidates(op, negative=mode.is_negative, linked=False)
-            marks = [pytest.mark.requirement(*sorted(ids))]
-            if op.method != "GET":
-                marks.append(pytest.mark.writes)
+            marks = [pytest.mark.requirement(*sorted(ids)), *method_marks(op.method)]
             yield pytest.param(key, mode, id=f"{key} {mode.value}", marks=marks)
 
 

@@ -6,11 +6,15 @@ loader: they are the independent statement of what the catalogue may contain.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from dmcert.contract.files import data_dir
 from dmcert.contract.requirements import (
     AREAS,
     PAGES,
@@ -85,6 +89,50 @@ def test_every_should_has_a_gap_or_cites_decisions(catalogue: dict[str, Requirem
 def test_texts_are_single_lines(catalogue: dict[str, Requirement]) -> None:
     for requirement in catalogue.values():
         assert requirement.text.strip() and "\n" not in requirement.text, requirement.id
+
+
+COLLECT_REQUIREMENTS = """
+import json, sys, pytest
+from dmcert.suite.plugin import requirement_ids
+
+class Named:
+    ids = set()
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            self.ids.update(requirement_ids(item))
+
+named = Named()
+conformance = sys.argv[1]
+code = pytest.main(
+    ["--collect-only", "-qq", "-c", conformance + "/pytest.ini", "--rootdir", conformance,
+     conformance],
+    plugins=[named],
+)
+print(json.dumps({"exit": int(code), "ids": sorted(named.ids)}))
+"""
+
+
+def named_by_conformance_tests() -> set[str]:
+    """The requirement ids the collected conformance tests name (parametrized cases included:
+    marks given per parameter only show after collection)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", COLLECT_REQUIREMENTS, str(data_dir("conformance"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["exit"] == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return set(found["ids"])
+
+
+def test_every_testable_requirement_is_named_by_a_conformance_test(
+    catalogue: dict[str, Requirement],
+) -> None:
+    named = named_by_conformance_tests()
+    orphans = [r.id for r in catalogue.values() if r.testable and r.id not in named]
+    assert not orphans, f"testable requirements no conformance test names: {orphans}"
 
 
 def test_untestable_requirements_are_few(catalogue: dict[str, Requirement]) -> None:

@@ -56,7 +56,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="run the conformance suite against a target")
     _add_target_options(check)
     check.add_argument(
-        "--read-only", action="store_true", help="send no request that can change data"
+        "--read-only",
+        action="store_true",
+        help="send only GET, HEAD and OPTIONS (skips the tests that need more)",
     )
     check.add_argument("--strict", action="store_true", help="SHOULD requirements fail the run")
     check.add_argument("--quick", action="store_true", help="small example budget (CI smoke run)")

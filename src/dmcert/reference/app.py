@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import anyio
@@ -91,6 +92,9 @@ class ReferenceApi:
         self.router = build_router()
         self._requests = itertools.count(1)
         self._count_lock = threading.Lock()
+        self.methods: Counter[str] = Counter()
+        """Methods of every request outside /_reference/, counted before anything else
+        (auth included) answers it: what a client sent, not only what was logged."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -101,10 +105,13 @@ class ReferenceApi:
         settings = self.settings
         segments = routing.path_segments(settings, request.scope)
         if segments[:1] == ["_reference"]:
-            return await admin.respond(settings, self.db, request, segments[1:])
+            return await admin.respond(settings, self.db, self.methods, request, segments[1:])
+        self.methods[request.method] += 1
         api = routing.api_segments(segments)
         if api is None:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
+        if settings.has("locations_without_slash"):
+            api = routing.without_slash(api)
         if settings.has("flaky_5xx") and self._next_request() % 10 == 0:
             failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
             return self._render(responses.error(settings, failure))

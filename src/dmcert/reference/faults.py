@@ -218,5 +218,11 @@ FAULTS: Registry[Fault] = Registry(
             ("LIM-004",),
             schema_blamed_on=("ERR-004",),
         ),
+        # versioning
+        Fault(
+            "locations_without_slash",
+            "location paths are served without the trailing / (404 with it)",
+            ("VER-001",),
+        ),
     ],
 )

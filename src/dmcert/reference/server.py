@@ -233,6 +233,11 @@ class RunningTarget:
         """How many POST/PUT/DELETE requests the target recorded with a 2xx answer."""
         return int(self._admin("audit/writes")["writes"])
 
+    def methods(self) -> dict[str, int]:
+        """How many requests the target received per HTTP method (admin routes excepted),
+        including those refused before the audit log (authentication)."""
+        return self._admin("methods")["methods"]
+
     def audit_entries(self, after: int = 0) -> list[dict[str, Any]]:
         """Audit log entries with seq greater than `after`, oldest first."""
         return self._admin("audit", after=after)

@@ -30,6 +30,7 @@ _OBSERVATIONS = pytest.StashKey[list[Observation]]()
 _OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
 _EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
 _SELECTED = pytest.StashKey[tuple[str, ...] | None]()
+READ_ONLY_SKIP = "not exercised (read-only): the test sends POST, PUT, PATCH or DELETE"
 
 
 class ExpectationsFailed(AssertionError):
@@ -40,7 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dmcert", "dmcert conformance run")
     group.addoption("--target", help="deployment root URL (default: embedded reference target)")
     group.addoption("--keys", help="target profile (TOML keys file)")
-    group.addoption("--read-only", action="store_true", help="send no request that can write")
+    group.addoption(
+        "--read-only", action="store_true", help="send only GET, HEAD and OPTIONS requests"
+    )
     # not --strict: pytest 9 has its own --strict option
     group.addoption(
         "--dmcert-strict",
@@ -65,7 +68,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "requirement(*ids): the catalogue requirements this test verifies"
     )
-    config.addinivalue_line("markers", "writes: the test creates or changes data")
+    config.addinivalue_line(
+        "markers", "writes: the test sends a method other than GET, HEAD or OPTIONS"
+    )
     if config.option.help:
         return
     try:
@@ -147,7 +152,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if ids:
             item.user_properties.append(("requirements", " ".join(ids)))
         if run and run.read_only and item.get_closest_marker("writes"):
-            item.add_marker(pytest.mark.skip(reason="writes data; skipped in a --read-only run"))
+            item.add_marker(pytest.mark.skip(reason=READ_ONLY_SKIP))
     _deselect_unselected(config, items)
 
 

@@ -117,6 +117,22 @@ def run_verdict(results: Sequence[RequirementResult]) -> str:
     return PASS if any(r.verdict == PASS for r in results) else FAIL
 
 
+def exercised(results: Sequence[RequirementResult]) -> tuple[int, int]:
+    """(requirements the run exercised, requirements testable through the API)."""
+    testable = [r for r in results if r.requirement.testable]
+    return sum(r.verdict not in (NOT_EXERCISED, NOT_SELECTED) for r in testable), len(testable)
+
+
+def badge(results: Sequence[RequirementResult], *, read_only: bool) -> str:
+    """The certificate's headline. A read-only run conforms only in what it could send, so
+    its badge says how much that was."""
+    verdict = "CONFORMS" if run_verdict(results) == PASS else "DOES NOT CONFORM"
+    if not read_only:
+        return verdict
+    done, of = exercised(results)
+    return f"{verdict} — read-only: {done} of {of} requirements exercised"
+
+
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
     tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED, NOT_SELECTED), 0)
     for result in results:

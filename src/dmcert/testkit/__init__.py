@@ -3,7 +3,8 @@
 A test talks to the target through `ApiClient` (each answer a `Reply` with its redacted
 `Exchange` as evidence), checks each written rule with `expect` (an `Expect`), makes its
 records with `Records` under the run's prefix, walks lists with `walk`/`search`, and builds
-the one sample request each documented operation gets with `valid_call`/`rejected_call`.
+the one sample request each documented operation gets with `valid_call`/`rejected_call`, and
+parametrizes over operations with `operation_params` (cases that write are marked `writes`).
 The contract names a test needs (operations, scopes, keys) are re-exported here too, so a
 test module has one import line for dmcert.
 """
@@ -12,10 +13,17 @@ from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
-from dmcert.testkit._client import ApiClient, ReadOnlyViolation, Reply, path_of
+from dmcert.testkit._client import (
+    READ_ONLY_METHODS,
+    ApiClient,
+    ReadOnlyViolation,
+    Reply,
+    path_of,
+)
 from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
+from dmcert.testkit._params import method_marks, operation_params
 from dmcert.testkit._records import Records
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
@@ -37,6 +45,7 @@ __all__ = [
     "BASE_PATH",
     "INVALID_UPDATE",
     "NO_BODY",
+    "READ_ONLY_METHODS",
     "REDACTED",
     "ApiClient",
     "ApiKey",
@@ -60,8 +69,10 @@ __all__ = [
     "lines_of",
     "listed_identifier",
     "load_spec",
+    "method_marks",
     "must",
     "natural_key",
+    "operation_params",
     "operations",
     "pages",
     "path_of",

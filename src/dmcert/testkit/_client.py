@@ -16,7 +16,8 @@ from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
 from dmcert.testkit._exchange import Exchange
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""The only methods a --read-only run sends, whatever the target would answer to others."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ class ApiClient:
     """HTTP to `<root>/api/integrations/v1` with per-call choice of key.
 
     `key` is a ApiKey, a raw string (for invalid-key probes), or None (no header at all).
-    `read_only` refuses writes unless the caller marks them as certain to be rejected.
+    `read_only` refuses every method outside READ_ONLY_METHODS before anything is sent: a
+    write the target "must refuse" still writes on a target that wrongly accepts it.
     """
 
     root: str
@@ -107,13 +109,11 @@ class ApiClient:
         content: bytes | str | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        rejected: bool = False,
     ) -> Reply:
-        """Send one request. `rejected=True` declares a write that must be refused before it
-        changes anything (allowed in read-only runs)."""
+        """Send one request (in a read-only run, only GET, HEAD or OPTIONS)."""
         method = method.upper()
-        if self.read_only and method in WRITE_METHODS and not rejected:
-            raise ReadOnlyViolation(f"{method} {path} would write in a --read-only run")
+        if self.read_only and method not in READ_ONLY_METHODS:
+            raise ReadOnlyViolation(f"{method} {path} is not sent in a --read-only run")
         send_headers = dict(headers or {})
         chosen = self.default_key if key is ... else key
         if isinstance(chosen, ApiKey):
@@ -155,4 +155,5 @@ class ApiClient:
 
 
 class ReadOnlyViolation(RuntimeError):
-    """A test tried to write during a --read-only run: a bug in the suite, not the target."""
+    """A test tried to send a method other than GET, HEAD or OPTIONS during a --read-only
+    run: a bug in the suite (the test lacks its `writes` marker), not in the target."""

@@ -56,7 +56,10 @@ class Records:
         return str(order[self.order_identifier])
 
     def cleanup(self) -> list[str]:
-        """Deactivate products and locations, cancel orders; return what is left behind."""
+        """Deactivate products and locations, cancel orders; return what is left behind.
+        A read-only run sends no DELETE: whatever it saw created is reported as residue."""
+        if self.api.read_only:
+            return [f"{c}/{i} (not cleaned up: --read-only sends no DELETE)" for c, i in self._made]
         residue = []
         for collection, identifier in reversed(self._made):
             reply = self._safe_delete(collection, identifier)
@@ -71,6 +74,6 @@ class Records:
 
     def _safe_delete(self, collection: str, identifier: str) -> Reply | None:
         try:
-            return self.api.delete(path_of(collection, identifier), rejected=False)
+            return self.api.delete(path_of(collection, identifier))
         except Exception:  # cleanup must report, never abort the report
             return None

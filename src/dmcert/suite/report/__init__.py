@@ -12,16 +12,29 @@ from pathlib import Path
 from dmcert.suite.report.coverage import coverage_table
 from dmcert.suite.report.html import render_html
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import RequirementResult, TestOutcome, counts, run_verdict
+from dmcert.suite.verdicts import (
+    RequirementResult,
+    TestOutcome,
+    badge,
+    counts,
+    exercised,
+    run_verdict,
+)
 
 
 def results_document(
     run: Run, results: Sequence[RequirementResult], outcomes: Iterable[TestOutcome]
 ) -> dict:
     """Everything the run found, JSON-ready and already redacted."""
+    done, testable = exercised(results)
     return {
-        "run": run.metadata(),
+        "run": {
+            **run.metadata(),
+            "requirements_exercised": done,
+            "requirements_testable": testable,
+        },
         "verdict": run_verdict(results),
+        "badge": badge(results, read_only=run.read_only),
         "counts": counts(results),
         "requirements": [result.to_dict() for result in results],
         "tests": [

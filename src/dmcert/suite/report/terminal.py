@@ -16,6 +16,7 @@ from dmcert.suite.verdicts import (
     NOT_SELECTED,
     WARN,
     RequirementResult,
+    badge,
     counts,
     run_verdict,
 )
@@ -43,7 +44,7 @@ def print_summary(
     verdict = run_verdict(results)
     colour = "green" if verdict == "pass" else "red"
     console.print(
-        f"[bold {colour}]{'CONFORMS' if verdict == 'pass' else 'DOES NOT CONFORM'}[/]: "
+        f"[bold {colour}]{badge(results, read_only=run.read_only)}[/]: "
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
