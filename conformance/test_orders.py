@@ -15,7 +15,16 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from dmcert.testkit import ApiClient, Records, Reply, must, pages, path_of, unknown_identifier
+from dmcert.testkit import (
+    ApiClient,
+    Records,
+    Reply,
+    client_context,
+    must,
+    pages,
+    path_of,
+    unknown_identifier,
+)
 
 VOLATILE = frozenset({"updated_at"})
 """Fields a PUT or DELETE may change even when it changes nothing else."""
@@ -522,7 +531,12 @@ def ship(run, profile, identifier: str) -> bool:
         return False
     url = f"{run.target}/_reference/orders/{quote(identifier, safe='')}/ship"
     try:
-        response = httpx.post(url, headers={"X-Admin-Token": profile.admin_token}, timeout=10)
+        response = httpx.post(
+            url,
+            headers={"X-Admin-Token": profile.admin_token},
+            timeout=10,
+            verify=client_context(profile.ca_file),
+        )
     except httpx.HTTPError:
         return False
     return response.status_code == 200

@@ -151,6 +151,10 @@ class Target:
     broken: str | None = None
     """Why the target stopped answering; every later send fails at once with it."""
 
+    def __post_init__(self) -> None:
+        if self.run.profile.ca_file:  # a private CA, as the API client trusts it
+            self.session.verify = str(self.run.profile.ca_file)
+
     def prepare(self, case: Case, op: Operation, *, linked: bool) -> None:
         self._address(case, op, linked=linked)
         query = case.query or {}

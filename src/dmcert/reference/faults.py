@@ -58,6 +58,9 @@ FAULTS: dict[str, str] = {
     # identifiers
     "slash_identifier_broken": "routing on the decoded path: identifiers with %2F are 404",
     "unicode_identifier_broken": "non-ASCII identifiers are not found",
+    # transport (ENV-015): faults of `dmcert serve --tls`
+    "hsts_missing": "HTTPS responses carry no Strict-Transport-Security header",
+    "tls_1_1_allowed": "a client offering only TLS 1.1 completes the handshake",
     # limits and load
     "slow_lists": "list GETs sleep 1.2 s before answering",
     "flaky_5xx": "every 10th API request answers 503",

@@ -8,15 +8,26 @@ The contract names a test needs (operations, scopes, keys) are re-exported here 
 test module has one import line for dmcert.
 """
 
+from dmcert.contract.probe import answers_as_the_api
 from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
+from dmcert.contract.tls import client_context
 from dmcert.testkit._client import ApiClient, ReadOnlyViolation, Reply, path_of
 from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._records import Records
+from dmcert.testkit._transport import (
+    TLS_1_2_OR_NEWER,
+    Handshake,
+    handshake,
+    negotiated_version,
+    plain_http_get,
+    plain_http_roots,
+    tls_1_1_only_context,
+)
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
     NO_BODY,
@@ -37,11 +48,13 @@ __all__ = [
     "INVALID_UPDATE",
     "NO_BODY",
     "REDACTED",
+    "TLS_1_2_OR_NEWER",
     "ApiClient",
     "ApiKey",
     "Call",
     "Exchange",
     "Expect",
+    "Handshake",
     "NaturalKey",
     "Observation",
     "Operation",
@@ -54,18 +67,25 @@ __all__ = [
     "TargetProfile",
     "Walk",
     "action_for",
+    "answers_as_the_api",
+    "client_context",
     "create_subjects",
+    "handshake",
     "is_single",
     "listed_identifier",
     "load_spec",
     "must",
     "natural_key",
+    "negotiated_version",
     "operations",
     "pages",
     "path_of",
+    "plain_http_get",
+    "plain_http_roots",
     "read_call",
     "rejected_call",
     "search",
+    "tls_1_1_only_context",
     "track_created",
     "unknown_identifier",
     "valid_call",
