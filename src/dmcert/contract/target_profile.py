@@ -9,8 +9,8 @@ repr of these objects.
 from __future__ import annotations
 
 import os
-import tomllib
 import ssl
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 

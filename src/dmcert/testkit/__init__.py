@@ -19,15 +19,6 @@ from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._records import Records
-from dmcert.testkit._transport import (
-    TLS_1_2_OR_NEWER,
-    Handshake,
-    handshake,
-    negotiated_version,
-    plain_http_get,
-    plain_http_roots,
-    tls_1_1_only_context,
-)
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
     NO_BODY,
@@ -41,6 +32,15 @@ from dmcert.testkit._samples import (
     track_created,
     unknown_identifier,
     valid_call,
+)
+from dmcert.testkit._transport import (
+    TLS_1_2_OR_NEWER,
+    Handshake,
+    handshake,
+    negotiated_version,
+    plain_http_get,
+    plain_http_roots,
+    tls_1_1_only_context,
 )
 
 __all__ = [
