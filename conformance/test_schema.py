@@ -151,10 +151,6 @@ class Target:
     broken: str | None = None
     """Why the target stopped answering; every later send fails at once with it."""
 
-    def __post_init__(self) -> None:
-        if self.run.profile.ca_file:  # a private CA, as the API client trusts it
-            self.session.verify = str(self.run.profile.ca_file)
-
     def prepare(self, case: Case, op: Operation, *, linked: bool) -> None:
         self._address(case, op, linked=linked)
         query = case.query or {}
@@ -223,6 +219,12 @@ class Target:
             shaped.append(entry)
         return shaped
 
+    @property
+    def verify(self) -> str | bool:
+        """What requests trusts: the profile's CA file (a private CA), else its default."""
+        ca_file = self.run.profile.ca_file
+        return str(ca_file) if ca_file else True
+
     def send(self, case: Case, op: Operation) -> Response:
         if self.run.read_only and op.method != "GET":
             raise ReadOnlyViolation(f"{op.key} would write in a --read-only run")
@@ -234,6 +236,7 @@ class Target:
                 session=self.session,
                 headers={"X-API-Key": self.key.value},
                 timeout=TIMEOUT,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             self.broken = self.run.redactor.text(f"{op.key} got no answer: {type(exc).__name__}")

@@ -14,6 +14,7 @@ from typing import NamedTuple
 class Catch(NamedTuple):
     select: str
     requirements: tuple[str, ...]
+    tls: bool = False  # a rule of the connection: the faulty target serves HTTPS
 
 
 def injections() -> list[tuple[str, Catch]]:
@@ -94,6 +95,9 @@ CATCHES: dict[str, Catch] = {
     # identifiers
     "slash_identifier_broken": Catch("test_identifiers and slash", ("IDN-006",)),
     "unicode_identifier_broken": Catch("test_identifiers and unicode", ("IDN-008",)),
+    # transport
+    "hsts_missing": Catch("test_transport", ("ENV-015",), tls=True),
+    "tls_1_1_allowed": Catch("test_transport", ("ENV-015",), tls=True),
     # limits: a target shedding load with 503s
     "flaky_5xx": Catch("test_limits", ("LIM-004",)),
 }

@@ -64,15 +64,16 @@ def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
 
 
 @pytest.fixture
-def assert_caught(tmp_path: Path) -> Callable[[str, Sequence[str], str], None]:
-    """assert_caught(fault, requirement_ids, select): the suite, limited to the tests matching
-    the pytest -k expression `select`, must exit 1 on `fault` and blame every one of
-    `requirement_ids` (the run is --strict when one of them is a SHOULD)."""
+def assert_caught(tmp_path: Path) -> Callable[..., None]:
+    """assert_caught(fault, requirement_ids, select, tls=False): the suite, limited to the
+    tests matching the pytest -k expression `select`, must exit 1 on `fault` (served over
+    HTTPS with tls) and blame every one of `requirement_ids` (the run is --strict when one of
+    them is a SHOULD)."""
     levels = load_requirements()
 
-    def check(fault: str, requirements: Sequence[str], select: str) -> None:
+    def check(fault: str, requirements: Sequence[str], select: str, tls: bool = False) -> None:
         strict = ["--strict"] if any(levels[r].level == "SHOULD" for r in requirements) else []
-        with RunningTarget(faults=(fault,)) as target:
+        with RunningTarget(faults=(fault,), tls=tls) as target:
             result = run_check(target, tmp_path / "reports", "--quick", "-k", select, *strict)
         missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
         caught = TALLY[(fault, select)] = result.exit_code == 1 and not missed

@@ -18,7 +18,7 @@ from tests.self_validation.catalogue import CATCHES, CAUGHT_ELSEWHERE, Catch, in
     ],
 )
 def test_fault_is_caught_by_its_requirements(assert_caught, fault: str, catch: Catch):
-    assert_caught(fault, catch.requirements, catch.select)
+    assert_caught(fault, catch.requirements, catch.select, tls=catch.tls)
 
 
 def test_every_fault_of_the_reference_target_is_injected_somewhere():

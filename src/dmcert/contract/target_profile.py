@@ -137,10 +137,10 @@ def _ca_file(value: object, base: Path | None, source: str) -> Path | None:
         client_context(path)
     except FileNotFoundError:
         raise UsageError(f"{source}: [target] ca_file not found: {path}") from None
+    except ssl.SSLError:  # an OSError too: before the OSError clause
+        raise UsageError(f"{source}: [target] ca_file {path} holds no PEM certificate") from None
     except OSError as exc:
         raise UsageError(f"{source}: [target] cannot read ca_file {path}: {exc.strerror}") from None
-    except ssl.SSLError:
-        raise UsageError(f"{source}: [target] ca_file {path} holds no PEM certificate") from None
     return path
 
 

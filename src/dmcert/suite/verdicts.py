@@ -77,6 +77,11 @@ def aggregate(
             result.notes = _not_exercised_notes(result.requirement, related)
         elif result.verdict == ERROR:
             result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
+        elif result.verdict == PASS:
+            # passed on the checks that ran: say which of its tests could not run, and why
+            result.notes = [
+                f"{o.test} not run: {o.reason}" for o in related if o.outcome == "skipped"
+            ]
     return list(results.values())
 
 
