@@ -28,7 +28,7 @@ from dmcert.reference.database import open_database
 from dmcert.reference.keys import mint_profile
 from dmcert.reference.server import RunningTarget
 from dmcert.reference.settings import Settings
-from dmcert.reference.tls import TestCertificates
+from dmcert.reference.tls import LocalCA
 from tests.conftest import postgres_url
 
 BASE = "/api/integrations/v1"
@@ -83,9 +83,9 @@ def in_process_target(faults: tuple[str, ...] = (), tls: bool = False) -> Iterat
         )
         db = open_database(settings.db_url)
         profile = mint_profile(db, settings)
-        certificates = TestCertificates("127.0.0.1") if tls else None
-        if certificates:
-            ca_file = certificates.write_ca(Path(scratch) / "ca.pem")
+        local_ca = LocalCA("127.0.0.1") if tls else None
+        if local_ca:
+            ca_file = local_ca.write_ca(Path(scratch) / "ca.pem")
             profile = dataclasses.replace(profile, ca_file=ca_file)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -95,11 +95,7 @@ def in_process_target(faults: tuple[str, ...] = (), tls: bool = False) -> Iterat
             log_level="warning",
             access_log=False,
             lifespan="off",
-            ssl_context_factory=(
-                (lambda _config, _default: certificates.server_context(settings))
-                if certificates
-                else None
-            ),
+            ssl_context_factory=local_ca.uvicorn_factory(settings) if local_ca else None,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -77,7 +77,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.database import open_database
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
-    from dmcert.reference.tls import TestCertificates
+    from dmcert.reference.tls import LocalCA
 
     unknown = [name for name in args.fault if name not in FAULTS]
     if unknown:
@@ -95,13 +95,13 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"dmcert serve: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         try:
-            certificates = TestCertificates(args.host) if args.tls else None
+            local_ca = LocalCA(args.host) if args.tls else None
             if args.keys_out:
                 keys_out = Path(args.keys_out)
                 try:
                     profile = mint_profile(db, settings)
-                    if certificates:
-                        ca_file = certificates.write_ca(keys_out.with_suffix(CA_SUFFIX))
+                    if local_ca:
+                        ca_file = local_ca.write_ca(keys_out.with_suffix(CA_SUFFIX))
                         profile = dataclasses.replace(profile, ca_file=ca_file)
                     write_profile(profile, keys_out)
                 except OSError as exc:
@@ -115,13 +115,9 @@ def serve_command(args: argparse.Namespace) -> int:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=_STOP_TIMEOUT,
-                ssl_context_factory=(
-                    (lambda _config, _default: certificates.server_context(settings))
-                    if certificates
-                    else None
-                ),
+                ssl_context_factory=local_ca.uvicorn_factory(settings) if local_ca else None,
             )
-            scheme = "https" if certificates else "http"
+            scheme = "https" if local_ca else "http"
             server = _Server(config, f"{scheme}://{shown}:{port}")
             _stop_on_signals(server)
             with sock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import trustme
@@ -24,10 +25,8 @@ HSTS = "max-age=31536000"  # one year, the usual production value
 _LOOPBACK_NAMES = ("127.0.0.1", "::1", "localhost")
 
 
-class TestCertificates:
+class LocalCA:
     """A fresh CA and a server certificate it signed for `host` and the loopback names."""
-
-    __test__ = False  # not a pytest test class
 
     def __init__(self, host: str) -> None:
         self.ca = trustme.CA(organization_name="dmcert reference target test CA")
@@ -52,6 +51,10 @@ class TestCertificates:
             context.set_ciphers("DEFAULT:@SECLEVEL=0")
         self.server.configure_cert(context)
         return context
+
+    def uvicorn_factory(self, settings: Settings) -> Callable[..., ssl.SSLContext]:
+        """The server context as uvicorn.Config(ssl_context_factory=...) asks for it."""
+        return lambda _config, _default: self.server_context(settings)
 
 
 def _is_specific(host: str) -> bool:

@@ -3,6 +3,7 @@ one verdict per requirement, and from those to the verdict of the run."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,10 +79,7 @@ def aggregate(
         elif result.verdict == ERROR:
             result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
         elif result.verdict == PASS:
-            # passed on the checks that ran: say which of its tests could not run, and why
-            result.notes = [
-                f"{o.test} not run: {o.reason}" for o in related if o.outcome == "skipped"
-            ]
+            result.notes = _partly_exercised_notes(related)
     return list(results.values())
 
 
@@ -96,6 +94,15 @@ def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool
     if result.checks:
         return PASS
     return NOT_EXERCISED
+
+
+def _partly_exercised_notes(related: list[TestOutcome]) -> list[str]:
+    """A pass rests on the checks that ran: say how many of its tests could not, and why."""
+    skipped = Counter(o.reason for o in related if o.outcome == "skipped")
+    return [
+        f"{count} of its {len(related)} tests not run: {reason or 'skipped'}"
+        for reason, count in sorted(skipped.items())
+    ]
 
 
 def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:
