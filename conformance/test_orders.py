@@ -18,6 +18,7 @@ from dmcert.testkit import (
     ApiClient,
     Records,
     Reply,
+    client_context,
     lines_of,
     must,
     pages,
@@ -505,7 +506,12 @@ def ship(run, profile, identifier: str) -> bool:
         return False
     url = f"{run.target}/_reference/orders/{quote(identifier, safe='')}/ship"
     try:
-        response = httpx.post(url, headers={"X-Admin-Token": profile.admin_token}, timeout=10)
+        response = httpx.post(
+            url,
+            headers={"X-Admin-Token": profile.admin_token},
+            timeout=10,
+            verify=client_context(profile.ca_file),
+        )
     except httpx.HTTPError:
         return False
     return response.status_code == 200

@@ -221,6 +221,12 @@ class Target:
             shaped.append(entry)
         return shaped
 
+    @property
+    def verify(self) -> str | bool:
+        """What requests trusts: the profile's CA file (a private CA), else its default."""
+        ca_file = self.run.profile.ca_file
+        return str(ca_file) if ca_file else True
+
     def send(self, case: Case, op: Operation) -> Response:
         if self.run.read_only and op.method not in READ_ONLY_METHODS:
             raise ReadOnlyViolation(f"{op.key} is not sent in a --read-only run")
@@ -232,6 +238,7 @@ class Target:
                 session=self.session,
                 headers={"X-API-Key": self.key.value},
                 timeout=TIMEOUT,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             self.broken = self.run.redactor.text(f"{op.key} got no answer: {type(exc).__name__}")

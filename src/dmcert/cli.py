@@ -141,6 +141,12 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--keys-out", metavar="FILE", help="write a keys file with fresh keys")
     serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS (TLS 1.2+, HSTS) with a certificate from a fresh local test CA; "
+        "--keys-out also writes the CA certificate (FILE.ca.pem) and names it in the keys file",
+    )
+    serve.add_argument(
         "--order-identifier",
         default="external_order_id",
         choices=("external_order_id", "order_number"),

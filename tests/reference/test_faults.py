@@ -12,6 +12,7 @@ from dmcert.contract.requirements import load_requirements
 from dmcert.reference.faults import FAULTS, Fault
 from dmcert.reference.registry import Registry
 from dmcert.reference.settings import Settings
+from dmcert.testkit import handshake, tls_1_1_only_context
 from tests.reference.conftest import Api, in_process_target, item
 
 
@@ -105,6 +106,16 @@ def probe_flaky(api: Api) -> None:
     statuses = [api.get("/orders/").status_code for _ in range(10)]
     assert statuses.count(503) == 1
 
+
+def probe_tls_1_1(api: Api) -> bool:
+    context = tls_1_1_only_context()
+    if context is None:
+        pytest.skip("this machine's OpenSSL cannot offer TLS 1.1")
+    return handshake(api.target.url, context).version is not None
+
+
+# rules of the connection: their probes run against a target serving HTTPS
+TLS_FAULTS = frozenset({"hsts_missing", "tls_1_1_allowed"})
 
 PROBES: dict[str, Callable[[Api], None]] = {
     "list_without_pagination": lambda api: "pagination" not in api.get("/orders/").json(),
@@ -259,6 +270,9 @@ PROBES: dict[str, Callable[[Api], None]] = {
         )[1]
         == 404
     ),
+    "locations_without_slash": lambda api: api.get("/locations/").status_code == 404,
+    "hsts_missing": lambda api: "strict-transport-security" not in api.get("/orders/").headers,
+    "tls_1_1_allowed": probe_tls_1_1,
     "slow_lists": probe_slow,
     "flaky_5xx": probe_flaky,
 }
@@ -305,7 +319,7 @@ def test_settings_reject_unknown_faults():
 
 def run_probe(fault: str, faults: tuple[str, ...]) -> bool:
     """Whether the probe of `fault` sees the broken behaviour on a fresh target."""
-    with in_process_target(faults) as target:
+    with in_process_target(faults, tls=fault in TLS_FAULTS) as target:
         api = Api(target)
         try:
             outcome = PROBES[fault](api)

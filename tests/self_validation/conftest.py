@@ -74,7 +74,7 @@ def assert_caught(tmp_path: Path) -> Callable[..., None]:
     def check(fault: str, requirements: Sequence[str], *extra: str) -> None:
         strict = ["--strict"] if any(levels[r].level == "SHOULD" for r in requirements) else []
         selection = [option for r in requirements for option in ("--requirement", r)]
-        with RunningTarget(faults=(fault,)) as target:
+        with RunningTarget(faults=(fault,), tls=True) as target:
             result = run_check(target, tmp_path / "reports", "--quick", *selection, *extra, *strict)
         missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
         caught = TALLY[(fault, " ".join(extra) or "checks")] = result.exit_code == 1 and not missed

@@ -9,11 +9,13 @@ repr of these objects.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmcert.contract import scopes as scope_grammar
+from dmcert.contract.tls import client_context
 from dmcert.errors import UsageError
 
 ORDER_IDENTIFIERS = ("external_order_id", "order_number")
@@ -45,6 +47,7 @@ class TargetProfile:
 
     order_identifier: str = "external_order_id"
     shipped_order: str | None = None
+    ca_file: Path | None = None  # the CA that signed the target's certificate, if not public
     admin_token: str | None = field(default=None, repr=False)
     keys: dict[str, ApiKey] = field(default_factory=dict)
 
@@ -94,11 +97,11 @@ def load_profile(path: Path | str) -> TargetProfile:
         raise UsageError(f"cannot read keys file {path}: {exc.__class__.__name__}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"keys file {path} is not valid TOML: {exc}") from None
-    return parse_profile(data, source=str(path))
+    return parse_profile(data, source=str(path), base=path.parent)
 
 
-def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
-    """Build a TargetProfile from parsed TOML."""
+def parse_profile(data: dict, source: str = "keys file", base: Path | None = None) -> TargetProfile:
+    """Build a TargetProfile from parsed TOML; a relative ca_file is read from `base`."""
     target = data.get("target", {})
     if not isinstance(target, dict):
         raise UsageError(f"{source}: [target] must be a table")
@@ -115,9 +118,30 @@ def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
     return TargetProfile(
         order_identifier=order_identifier,
         shipped_order=target.get("shipped_order"),
+        ca_file=_ca_file(target.get("ca_file"), base, source),
         admin_token=reference.get("admin_token") if isinstance(reference, dict) else None,
         keys=keys,
     )
+
+
+def _ca_file(value: object, base: Path | None, source: str) -> Path | None:
+    """The CA file as an absolute path, checked now: a bad one is the user's configuration,
+    not a target that fails its handshakes."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{source}: [target] ca_file must be the path of a PEM file")
+    path = Path(value).expanduser()
+    path = (base / path if base and not path.is_absolute() else path).absolute()
+    try:
+        client_context(path)
+    except FileNotFoundError:
+        raise UsageError(f"{source}: [target] ca_file not found: {path}") from None
+    except ssl.SSLError:  # an OSError too: before the OSError clause
+        raise UsageError(f"{source}: [target] ca_file {path} holds no PEM certificate") from None
+    except OSError as exc:
+        raise UsageError(f"{source}: [target] cannot read ca_file {path}: {exc.strerror}") from None
+    return path
 
 
 def _parse_key(name: str, entry: object, source: str) -> ApiKey:
@@ -154,6 +178,8 @@ def dump_profile(profile: TargetProfile) -> str:
     lines = ["[target]", f"order_identifier = {_toml_str(profile.order_identifier)}"]
     if profile.shipped_order:
         lines.append(f"shipped_order = {_toml_str(profile.shipped_order)}")
+    if profile.ca_file:
+        lines.append(f"ca_file = {_toml_str(str(profile.ca_file))}")
     if profile.admin_token:
         lines += ["", "[reference]", f"admin_token = {_toml_str(profile.admin_token)}"]
     for key in profile.keys.values():

@@ -40,6 +40,7 @@ from dmcert.reference.database import Database, open_database
 from dmcert.reference.responses import ApiError, Result
 from dmcert.reference.routing import COLLECTION, ITEM, Endpoint, Router
 from dmcert.reference.settings import Settings
+from dmcert.reference.tls import StrictTransportSecurity
 
 log = logging.getLogger("dmcert.reference")
 
@@ -241,6 +242,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     # every path reaches ReferenceApi, which routes on the raw path itself
     app.router.default = api
     app.router.redirect_slashes = False
+    app.add_middleware(StrictTransportSecurity, settings=settings)
     app.state.settings = settings
     app.state.db = database
     return app

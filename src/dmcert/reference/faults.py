@@ -206,6 +206,17 @@ FAULTS: Registry[Fault] = Registry(
             ("IDN-008",),
             schema_blamed_on=("PRD-012",),
         ),
+        # transport (ENV-015): faults of `dmcert serve --tls`
+        Fault(
+            "hsts_missing",
+            "HTTPS responses carry no Strict-Transport-Security header",
+            ("ENV-015",),
+        ),
+        Fault(
+            "tls_1_1_allowed",
+            "a client offering only TLS 1.1 completes the handshake",
+            ("ENV-015",),
+        ),
         # limits and load
         Fault(
             "slow_lists",

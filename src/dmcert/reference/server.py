@@ -1,14 +1,17 @@
 """Running the reference target: `dmcert serve`, and RunningTarget, which starts one in a
 subprocess for tests and for `dmcert check` without --target.
 
-`dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`,
-once its socket is listening, then serves until SIGINT or SIGTERM and exits 0.
+`dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`
+(https:// with --tls), once its socket is listening, then serves until SIGINT or SIGTERM and
+exits 0. With --tls and --keys-out, the test CA's certificate is written beside the keys file
+(`keys.toml` -> `keys.ca.pem`) and the keys file names it as `[target] ca_file`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import shutil
 import signal
 import socket
@@ -25,10 +28,12 @@ import httpx
 import uvicorn
 
 from dmcert.contract.target_profile import TargetProfile, load_profile, write_profile
+from dmcert.contract.tls import client_context
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.reference.faults import FAULTS
 
 READY = "dmcert reference target ready at"
+CA_SUFFIX = ".ca.pem"
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
 
@@ -72,6 +77,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.database import open_database
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
+    from dmcert.reference.tls import LocalCA
 
     try:
         FAULTS.check(args.fault)
@@ -90,9 +96,15 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"dmcert serve: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         try:
+            local_ca = LocalCA(args.host) if args.tls else None
             if args.keys_out:
+                keys_out = Path(args.keys_out)
                 try:
-                    write_profile(mint_profile(db, settings), args.keys_out)
+                    profile = mint_profile(db, settings)
+                    if local_ca:
+                        ca_file = local_ca.write_ca(keys_out.with_suffix(CA_SUFFIX))
+                        profile = dataclasses.replace(profile, ca_file=ca_file)
+                    write_profile(profile, keys_out)
                 except OSError as exc:
                     raise UsageError(f"cannot write keys file {args.keys_out}: {exc}") from None
             sock = _bind(args.host, args.port)
@@ -104,8 +116,10 @@ def serve_command(args: argparse.Namespace) -> int:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=_STOP_TIMEOUT,
+                ssl_context_factory=local_ca.uvicorn_factory(settings) if local_ca else None,
             )
-            server = _Server(config, f"http://{shown}:{port}")
+            scheme = "https" if local_ca else "http"
+            server = _Server(config, f"{scheme}://{shown}:{port}")
             _stop_on_signals(server)
             with sock:
                 server.run(sockets=[sock])
@@ -131,8 +145,11 @@ class RunningTarget:
     """A reference target in a subprocess (`python -m dmcert serve --port 0`).
 
     with RunningTarget(db_url=None, faults=(), order_identifier="external_order_id",
-                       keys_out=None) as target:
+                       keys_out=None, tls=False) as target:
         target.url, target.profile, target.keys_path, target.audit_writes()
+
+    With tls=True it serves HTTPS (`dmcert serve --tls`); target.profile.ca_file is the test
+    CA's certificate, removed with the keys file when the target stops.
     """
 
     def __init__(
@@ -141,8 +158,10 @@ class RunningTarget:
         faults: Sequence[str] = (),
         order_identifier: str = "external_order_id",
         keys_out: str | Path | None = None,
+        tls: bool = False,
     ) -> None:
         self.db_url = db_url
+        self.tls = tls
         self.faults = tuple(faults)
         self.order_identifier = order_identifier
         self._keys_out = Path(keys_out) if keys_out else None
@@ -164,6 +183,8 @@ class RunningTarget:
         ]  # fmt: skip
         if self.db_url:
             command += ["--db", self.db_url]
+        if self.tls:
+            command.append("--tls")
         for fault in self.faults:
             command += ["--fault", fault]
         stdout = (scratch / "stdout").open("w+b")
@@ -215,6 +236,8 @@ class RunningTarget:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self.profile.ca_file:  # beside the keys file, which may be outside the scratch dir
+            self.profile.ca_file.unlink(missing_ok=True)
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -225,6 +248,7 @@ class RunningTarget:
             params=params,
             headers={"X-Admin-Token": self.profile.admin_token or ""},
             timeout=30,
+            verify=client_context(self.profile.ca_file),
         )
         response.raise_for_status()
         return response.json()
@@ -248,6 +272,7 @@ class RunningTarget:
             f"{self.url}/_reference/orders/{quote(identifier, safe='')}/ship",
             headers={"X-Admin-Token": self.profile.admin_token or ""},
             timeout=30,
+            verify=client_context(self.profile.ca_file),
         )
         response.raise_for_status()
         return response.json()["data"]

@@ -30,8 +30,8 @@ def check_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--requirement: {exc}") from None
     if args.target:
         target = normalise_target(args.target)
-        load_profile(args.keys)  # fail on a bad keys file before anything runs
-        probe(target)
+        profile = load_profile(args.keys)  # fail on a bad keys file before anything runs
+        probe(target, ca_file=profile.ca_file)
     reports = reports_dir(args.reports)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     status = pytest.main(_pytest_args(args, reports, seed))

@@ -105,13 +105,14 @@ def _start_run(config: pytest.Config) -> Run:
     if opt.target:
         target = normalise_target(opt.target)
         profile = load_profile(opt.keys)
-        probe(target)
+        probe(target, ca_file=profile.ca_file)
         return Run(target=target, profile=profile, embedded=False, **common)
     from dmcert.reference.server import RunningTarget
 
     stack = contextlib.ExitStack()
     config.stash[_EMBEDDED] = stack
-    running = stack.enter_context(RunningTarget())
+    # served over TLS, so that the transport rule (ENV-015) is exercised on every default run
+    running = stack.enter_context(RunningTarget(tls=True))
     return Run(target=running.url, profile=running.profile, embedded=True, **common)
 
 

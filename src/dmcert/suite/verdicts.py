@@ -3,6 +3,7 @@ one verdict per requirement, and from those to the verdict of the run."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,8 @@ def aggregate(
             result.notes = _not_exercised_notes(result.requirement, related)
         elif result.verdict == ERROR:
             result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
+        elif result.verdict == PASS:
+            result.notes = _partly_exercised_notes(related)
     return list(results.values())
 
 
@@ -100,6 +103,15 @@ def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool
     if result.checks:
         return PASS
     return NOT_EXERCISED
+
+
+def _partly_exercised_notes(related: list[TestOutcome]) -> list[str]:
+    """A pass rests on the checks that ran: say how many of its tests could not, and why."""
+    skipped = Counter(o.reason for o in related if o.outcome == "skipped")
+    return [
+        f"{count} of its {len(related)} tests not run: {reason or 'skipped'}"
+        for reason, count in sorted(skipped.items())
+    ]
 
 
 def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:

@@ -9,10 +9,12 @@ The contract names a test needs (operations, scopes, keys) are re-exported here 
 test module has one import line for dmcert.
 """
 
+from dmcert.contract.probe import answers_as_the_api
 from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
+from dmcert.contract.tls import client_context
 from dmcert.testkit._client import (
     READ_ONLY_METHODS,
     ApiClient,
@@ -40,6 +42,15 @@ from dmcert.testkit._samples import (
     valid_call,
 )
 from dmcert.testkit._stable import lines_of, stable
+from dmcert.testkit._transport import (
+    TLS_1_2_OR_NEWER,
+    Handshake,
+    handshake,
+    negotiated_version,
+    plain_http_get,
+    plain_http_roots,
+    tls_1_1_only_context,
+)
 
 __all__ = [
     "BASE_PATH",
@@ -47,11 +58,13 @@ __all__ = [
     "NO_BODY",
     "READ_ONLY_METHODS",
     "REDACTED",
+    "TLS_1_2_OR_NEWER",
     "ApiClient",
     "ApiKey",
     "Call",
     "Exchange",
     "Expect",
+    "Handshake",
     "NaturalKey",
     "Observation",
     "Operation",
@@ -64,7 +77,10 @@ __all__ = [
     "TargetProfile",
     "Walk",
     "action_for",
+    "answers_as_the_api",
+    "client_context",
     "create_subjects",
+    "handshake",
     "is_single",
     "lines_of",
     "listed_identifier",
@@ -72,14 +88,18 @@ __all__ = [
     "method_marks",
     "must",
     "natural_key",
+    "negotiated_version",
     "operation_params",
     "operations",
     "pages",
     "path_of",
+    "plain_http_get",
+    "plain_http_roots",
     "read_call",
     "rejected_call",
     "search",
     "stable",
+    "tls_1_1_only_context",
     "track_created",
     "unknown_identifier",
     "valid_call",

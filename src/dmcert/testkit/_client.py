@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from dmcert.contract.probe import json_or_none
 from dmcert.contract.redaction import Redactor
 from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
+from dmcert.contract.tls import client_context
 from dmcert.testkit._exchange import Exchange
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -81,6 +83,7 @@ class ApiClient:
     `key` is a ApiKey, a raw string (for invalid-key probes), or None (no header at all).
     `read_only` refuses every method outside READ_ONLY_METHODS before anything is sent: a
     write the target "must refuse" still writes on a target that wrongly accepts it.
+    Over https the certificate is verified against `ca_file`, or the system trust without one.
     """
 
     root: str
@@ -89,11 +92,15 @@ class ApiClient:
     read_only: bool = False
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
+    ca_file: Path | None = None
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._http = httpx.Client(
-            base_url=self.root + BASE_PATH, timeout=self.timeout, follow_redirects=False
+            base_url=self.root + BASE_PATH,
+            timeout=self.timeout,
+            follow_redirects=False,
+            verify=client_context(self.ca_file),
         )
 
     def close(self) -> None:
