@@ -39,6 +39,7 @@ def api(run: Run, full_key: ApiKey) -> Iterator[ApiClient]:
         default_key=full_key,
         read_only=run.read_only,
         on_reply=run.observe,
+        watch=run.watch,
     )
     yield client
     client.close()

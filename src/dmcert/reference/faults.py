@@ -61,4 +61,7 @@ FAULTS: dict[str, str] = {
     # limits and load
     "slow_lists": "list GETs sleep 1.2 s before answering",
     "flaky_5xx": "every 10th API request answers 503",
+    # robustness: the target stops answering
+    "crash_on_nested_json": "a JSON body nested deeper than 1,000 levels makes the server exit",
+    "drop_connection_on_bad_json": "a malformed JSON body: the connection is closed, no answer",
 }

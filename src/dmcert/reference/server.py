@@ -2,7 +2,7 @@
 subprocess for tests and for `dmcert check` without --target.
 
 `dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`,
-once its socket is listening, then serves until SIGINT or SIGTERM and exits 0.
+once its socket is listening, then serves until SIGINT, SIGTERM or SIGHUP and exits 0.
 """
 
 from __future__ import annotations
@@ -122,8 +122,8 @@ def _stop_on_signals(server: uvicorn.Server) -> None:
             server.force_exit = True
         server.should_exit = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 class RunningTarget:
@@ -161,15 +161,23 @@ class RunningTarget:
             "--keys-out", str(self.keys_path),
             "--order-identifier", self.order_identifier,
         ]  # fmt: skip
-        if self.db_url:
-            command += ["--db", self.db_url]
+        # the database lives in the scratch directory too, so removing it leaves nothing
+        command += ["--db", self.db_url or f"sqlite:///{scratch / 'reference.db'}"]
         for fault in self.faults:
             command += ["--fault", fault]
         stdout = (scratch / "stdout").open("w+b")
         stderr = (scratch / "stderr").open("w+b")
         try:
+            # Its own session: a Ctrl-C in the terminal reaches the parent only, which keeps the
+            # target up while the run cleans up, then stops it. The scratch directory as its
+            # working directory: no module in the user's shadows one the target imports.
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=scratch,
+                start_new_session=True,
             )
         finally:
             stdout.close()

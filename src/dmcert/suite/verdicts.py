@@ -8,14 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dmcert.contract.requirements import Requirement
+from dmcert.suite.progress import Progress
 from dmcert.testkit._expect import Observation
 
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
+INCOMPLETE = "incomplete"  # a run verdict only: the run did not get through its tests
+NOT_RUN = "not run"  # a test outcome: the target was down (or went down during the test)
+HEADLINES = {PASS: "CONFORMS", FAIL: "DOES NOT CONFORM", INCOMPLETE: "INCOMPLETE"}
 
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """How a test ended: passed, failed, error (could not run its checks) or skipped."""
+    """How a test ended: passed, failed, error (could not run its checks), skipped, or not
+    run (the target stopped answering)."""
 
     test: str
     requirements: tuple[str, ...]
@@ -96,13 +101,16 @@ def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool
 def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:
     if not requirement.testable:
         return ["not testable through the API (by design)"]
-    reasons = sorted({o.reason for o in related if o.outcome == "skipped" and o.reason})
+    reasons = sorted({o.reason for o in related if o.outcome in ("skipped", NOT_RUN) and o.reason})
     return reasons or ["no test exercised it in this run"]
 
 
-def run_verdict(results: Sequence[RequirementResult]) -> str:
-    """`pass` unless a requirement failed or could not be checked, or the run verified
-    nothing at all (e.g. a keys file without a usable key): silence is not conformance."""
+def run_verdict(results: Sequence[RequirementResult], progress: Progress | None = None) -> str:
+    """`incomplete` when the run did not get through its tests; else `pass` unless a
+    requirement failed or could not be checked, or the run verified nothing at all:
+    silence is not conformance."""
+    if progress is not None and not progress.complete:
+        return INCOMPLETE
     if any(r.verdict in (FAIL, ERROR) for r in results):
         return FAIL
     return PASS if any(r.verdict == PASS for r in results) else FAIL

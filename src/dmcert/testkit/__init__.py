@@ -31,6 +31,7 @@ from dmcert.testkit._samples import (
     unknown_identifier,
     valid_call,
 )
+from dmcert.testkit._transport import TargetNotAnswering
 
 __all__ = [
     "BASE_PATH",
@@ -51,6 +52,7 @@ __all__ = [
     "Records",
     "Reply",
     "Subjects",
+    "TargetNotAnswering",
     "TargetProfile",
     "Walk",
     "action_for",

@@ -15,6 +15,7 @@ from dmcert.contract.redaction import Redactor
 from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
 from dmcert.testkit._exchange import Exchange
+from dmcert.testkit._transport import TargetNotAnswering, TransportWatch, why_no_answer
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -75,6 +76,7 @@ class ApiClient:
     read_only: bool = False
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
+    watch: TransportWatch | None = None
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -113,7 +115,7 @@ class ApiClient:
             kwargs["json"] = json
         elif content is not None:
             kwargs["content"] = content
-        response = self._http.request(method, path, **kwargs)
+        response = self._send(self._http.build_request(method, path, **kwargs))
         reply = Reply(
             status=response.status_code,
             headers=response.headers,
@@ -123,7 +125,21 @@ class ApiClient:
         )
         if self.on_reply is not None:
             self.on_reply(method, path, reply.status, reply.error_code)
+        if self.watch is not None:
+            self.watch.answered(reply.exchange)
         return reply
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, turning a missing answer into TargetNotAnswering with the request as evidence."""
+        if self.watch is not None:
+            self.watch.before_send()
+        try:
+            return self._http.send(request)
+        except httpx.TransportError as exc:
+            exchange = Exchange.unanswered(request, self.redactor, why_no_answer(exc, self.timeout))
+            if self.watch is not None:
+                self.watch.unanswered(exchange)
+            raise TargetNotAnswering(exchange) from None
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dmcert.contract.requirements import area_of
+from dmcert.suite.verdicts import HEADLINES
 
 _ENV = Environment(
     loader=PackageLoader("dmcert.suite.report", "templates"),
@@ -27,5 +28,5 @@ def per_area(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_html(document: dict[str, Any]) -> str:
     return _ENV.get_template("report.html.j2").render(
-        doc=document, areas=per_area(document["requirements"])
+        doc=document, areas=per_area(document["requirements"]), headline=HEADLINES
     )

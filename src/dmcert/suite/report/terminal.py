@@ -11,7 +11,16 @@ from rich.table import Table
 
 from dmcert.suite.report.html import per_area
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
+from dmcert.suite.verdicts import (
+    FAIL,
+    HEADLINES,
+    INCOMPLETE,
+    PASS,
+    WARN,
+    RequirementResult,
+    counts,
+    run_verdict,
+)
 
 
 def print_summary(
@@ -34,10 +43,11 @@ def print_summary(
             console.print(f"[bold]{req.id}[/] {req.level} {result.verdict}: {req.text}")
             console.print(f"    {run.redactor.text(first)}", markup=False)
     tally = counts(results)
-    verdict = run_verdict(results)
-    colour = "green" if verdict == "pass" else "red"
+    verdict = run_verdict(results, run.progress)
+    colour = {PASS: "green", INCOMPLETE: "yellow"}.get(verdict, "red")
+    stopped = f" ({run.progress.describe()})" if verdict == INCOMPLETE else ""
     console.print(
-        f"[bold {colour}]{'CONFORMS' if verdict == 'pass' else 'DOES NOT CONFORM'}[/]: "
+        f"[bold {colour}]{HEADLINES[verdict]}[/]{stopped}: "
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
