@@ -23,6 +23,8 @@ class TransportWatch(Protocol):
     """Who the client tells about answered and unanswered requests (the suite's outage
     tracking); `before_send` may refuse to send because the target is known to be down."""
 
+    down: str | None  # why, once the target stopped answering for good
+
     def before_send(self) -> None: ...
 
     def answered(self, exchange: Exchange) -> None: ...
