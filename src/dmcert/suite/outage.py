@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dmcert.contract.probe import probe
 from dmcert.errors import UnreachableError
 from dmcert.testkit._exchange import Exchange
+from dmcert.testkit._expect import Observation
 from dmcert.testkit._transport import TargetDown
 
 REQUIREMENT = "ERR-004"
@@ -34,6 +35,11 @@ class TransportFinding:
     message: str
     evidence: tuple[Exchange, ...]
     outage: bool
+
+    def observation(self, test: str) -> Observation:
+        """The finding as a failed ERR-004 check of `test`, whatever the test declares."""
+        evidence = tuple(exchange.to_dict() for exchange in self.evidence)
+        return Observation(REQUIREMENT, False, self.message, test, evidence)
 
 
 class OutageWatch:

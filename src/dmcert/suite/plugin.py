@@ -20,7 +20,6 @@ from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
 from dmcert.options import check_target_and_keys, reports_dir
 from dmcert.suite import interrupt, isolation, preflight
-from dmcert.suite.outage import REQUIREMENT as OUTAGE_REQUIREMENT
 from dmcert.suite.report import write_reports
 from dmcert.suite.run import Run
 from dmcert.suite.verdicts import NOT_RUN, TestOutcome, aggregate
@@ -200,7 +199,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "teardown":
         run = item.config.stash[RUN]
         run.progress.finished += 1
-        if outcomes.get(item.nodeid, TestOutcome("", (), "")).outcome == NOT_RUN:
+        if item.nodeid in item.config.stash[_NO_ANSWER]:
             run.progress.not_run += 1
         if EXPECT in item.stash:
             item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
@@ -218,14 +217,7 @@ def _record_transport_findings(item: pytest.Item, call: pytest.CallInfo) -> None
     ):
         item.config.stash[_NO_ANSWER].add(item.nodeid)
     item.config.stash[_OBSERVATIONS].extend(
-        Observation(
-            OUTAGE_REQUIREMENT,
-            False,
-            finding.message,
-            item.nodeid,
-            tuple(exchange.to_dict() for exchange in finding.evidence),
-        )
-        for finding in findings
+        finding.observation(item.nodeid) for finding in findings
     )
 
 
