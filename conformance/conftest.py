@@ -40,6 +40,7 @@ def api(run: Run, full_key: ApiKey) -> Iterator[ApiClient]:
         read_only=run.read_only,
         on_reply=run.observe,
         ca_file=run.profile.ca_file,
+        watch=run.watch,
     )
     yield client
     client.close()

@@ -50,6 +50,7 @@ from dmcert.testkit import (
     PreconditionFailed,
     ReadOnlyViolation,
     Records,
+    TargetNotAnswering,
     load_spec,
     method_marks,
     operations,
@@ -232,6 +233,7 @@ class Target:
             raise ReadOnlyViolation(f"{op.key} is not sent in a --read-only run")
         if self.broken is not None:
             raise PreconditionFailed(self.broken)
+        self.run.watch.before_send()
         try:
             response = case.call(
                 base_url=self.run.target,
@@ -241,8 +243,10 @@ class Target:
                 verify=self.verify,
             )
         except requests.RequestException as exc:
-            self.broken = self.run.redactor.text(f"{op.key} got no answer: {type(exc).__name__}")
-            raise PreconditionFailed(self.broken) from None
+            unanswered = self.unanswered(exc)
+            self.broken = unanswered.summary()
+            self.run.watch.unanswered(unanswered)
+            raise TargetNotAnswering(unanswered) from None
         body = body_of(response)
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
@@ -271,6 +275,23 @@ class Target:
         if len(command) > MAX_CURL:
             return f"{command[:MAX_CURL]}... [{len(command) - MAX_CURL} more characters]"
         return command
+
+    def unanswered(self, error: requests.RequestException) -> Exchange:
+        """The request a transport error interrupted, as the evidence of it."""
+        sent = error.request
+        request = httpx.Request(
+            (sent.method if sent is not None else None) or "GET",
+            (sent.url if sent is not None else None) or self.run.target,
+            headers=dict(sent.headers) if sent is not None else {},
+            content=(sent.body if sent is not None else None) or b"",
+        )
+        if isinstance(error, requests.Timeout):
+            why = f"did not answer within {TIMEOUT:g} s ({type(error).__name__})"
+        elif isinstance(error, requests.ConnectionError):
+            why = f"closed or refused the connection without answering ({type(error).__name__})"
+        else:
+            why = f"gave no answer ({type(error).__name__})"
+        return Exchange.unanswered(request, self.run.redactor, why)
 
     def exchange(self, response: Response) -> Exchange:
         """The exchange as evidence, through the same redaction as the suite's own client."""

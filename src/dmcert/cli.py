@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from dmcert import __version__
-from dmcert.errors import EXIT_USAGE, DmcertError
+from dmcert.errors import EXIT_INTERNAL, EXIT_SIGNAL_BASE, EXIT_USAGE, DmcertError
 
 # subcommand -> "module:function" taking the parsed arguments and returning the exit code
 _COMMANDS: dict[str, str | None] = {
@@ -52,8 +53,25 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CHECK_EXIT_CODES = """exit codes:
+  0    the target conforms (every MUST holds; with --strict every SHOULD too)
+  1    the target does not conform (a requirement failed or could not be verified,
+       or the target stopped answering)
+  2    usage or configuration error (bad option, keys file, a key the target rejects,
+       an unwritable --reports directory)
+  3    target unreachable, or it does not answer as this API
+  4    internal error of dmcert (a crash or a collection error; never the target's fault)
+  130  interrupted (SIGINT, Ctrl-C); 143 SIGTERM; 129 SIGHUP
+An interrupted or crashed run never exits 0; its reports say INCOMPLETE."""
+
+
 def _add_check(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help="run the conformance suite against a target")
+    check = sub.add_parser(
+        "check",
+        help="run the conformance suite against a target",
+        epilog=CHECK_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_target_options(check)
     check.add_argument(
         "--read-only",
@@ -184,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DmcertError as exc:
         print(f"dmcert {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(f"dmcert {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_SIGNAL_BASE + getattr(exc, "signum", 2)
+    except Exception:  # a defect of dmcert: say so, with the traceback to report it
+        traceback.print_exc()
+        print(f"dmcert {args.command}: internal error (a bug in dmcert)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -20,6 +20,15 @@ from dmcert.errors import UsageError
 
 ORDER_IDENTIFIERS = ("external_order_id", "order_number")
 
+# Every field the keys file may hold, per table: anything else is most likely a typo (say
+# `scope` for `scopes`), which would otherwise silently change what the run verifies.
+_FIELDS = {
+    "": ("target", "reference", "keys"),
+    "[target]": ("order_identifier", "shipped_order", "ca_file"),
+    "[reference]": ("admin_token",),
+    "[keys.NAME]": ("key", "key_env", "scopes", "expired", "revoked"),
+}
+
 
 @dataclass(frozen=True)
 class ApiKey:
@@ -102,15 +111,19 @@ def load_profile(path: Path | str) -> TargetProfile:
 
 def parse_profile(data: dict, source: str = "keys file", base: Path | None = None) -> TargetProfile:
     """Build a TargetProfile from parsed TOML; a relative ca_file is read from `base`."""
+    _no_unknown_fields(data, "", source)
     target = data.get("target", {})
     if not isinstance(target, dict):
         raise UsageError(f"{source}: [target] must be a table")
+    _no_unknown_fields(target, "[target]", source)
     order_identifier = target.get("order_identifier", "external_order_id")
     if order_identifier not in ORDER_IDENTIFIERS:
         raise UsageError(
             f"{source}: [target] order_identifier must be one of {', '.join(ORDER_IDENTIFIERS)}"
         )
     reference = data.get("reference", {})
+    if isinstance(reference, dict):
+        _no_unknown_fields(reference, "[reference]", source)
     keys_table = data.get("keys", {})
     if not isinstance(keys_table, dict):
         raise UsageError(f"{source}: [keys] must hold [keys.NAME] tables")
@@ -148,6 +161,7 @@ def _parse_key(name: str, entry: object, source: str) -> ApiKey:
     where = f"{source}: [keys.{name}]"
     if not isinstance(entry, dict):
         raise UsageError(f"{where} must be a table")
+    _no_unknown_fields(entry, "[keys.NAME]", source, where)
     if "key" in entry and "key_env" in entry:
         raise UsageError(f"{where} sets both key and key_env; keep one")
     if "key_env" in entry:
@@ -171,6 +185,14 @@ def _parse_key(name: str, entry: object, source: str) -> ApiKey:
         expired=bool(entry.get("expired", False)),
         revoked=bool(entry.get("revoked", False)),
     )
+
+
+def _no_unknown_fields(table: dict, kind: str, source: str, where: str | None = None) -> None:
+    known = _FIELDS[kind]
+    unknown = [name for name in table if name not in known]
+    if unknown:
+        place = where or (f"{source}: {kind}" if kind else source)
+        raise UsageError(f"{place}: unknown field {unknown[0]!r} (known: {', '.join(known)})")
 
 
 def dump_profile(profile: TargetProfile) -> str:

@@ -35,7 +35,7 @@ from dmcert.reference import (
     responses,
     routing,
 )
-from dmcert.reference.context import Call
+from dmcert.reference.context import Call, DropConnection
 from dmcert.reference.database import Database, open_database
 from dmcert.reference.responses import ApiError, Result
 from dmcert.reference.routing import COLLECTION, ITEM, Endpoint, Router
@@ -99,7 +99,11 @@ class ReferenceApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.respond(request)
+        try:
+            response = await self.respond(request)
+        except DropConnection:
+            await _drop_connection(receive)
+            return
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
@@ -166,6 +170,8 @@ class ReferenceApi:
             return denied.result
         except ApiError as exc:
             return responses.error(settings, exc)
+        except DropConnection:
+            raise
         except Exception:
             log.exception("unexpected error before the handler")
             return responses.error(settings, _internal())
@@ -192,9 +198,22 @@ class ReferenceApi:
             return endpoint.handler(call)
         except ApiError as exc:
             return responses.error(self.settings, exc)
+        except DropConnection:
+            raise
         except Exception:
             log.exception("unexpected error in %s %s", call.method, call.resource)
             return responses.error(self.settings, _internal())
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Fault injection: close the connection without a response. Starlette passes uvicorn's
+    `receive` through unwrapped, and it is a method of the request cycle that owns the
+    transport; once the connection is lost uvicorn sends nothing (not even its 500)."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        raise RuntimeError("drop_connection fault: no transport to close")
+    transport.abort()
+    await anyio.sleep(0.05)  # let uvicorn see the connection lost before the app returns
 
 
 def _internal() -> ApiError:

@@ -217,6 +217,18 @@ FAULTS: Registry[Fault] = Registry(
             "a client offering only TLS 1.1 completes the handshake",
             ("ENV-015",),
         ),
+        # robustness: the target stops answering (tests/test_run_integrity.py checks the
+        # whole outage report: the one ERR-004 finding, its evidence, the tests not run)
+        Fault(
+            "crash_on_nested_json",
+            "a JSON body nested deeper than 1,000 levels makes the server exit",
+            caught_elsewhere="tests/test_run_integrity.py: the outage is the one ERR-004 finding",
+        ),
+        Fault(
+            "drop_connection_on_bad_json",
+            "a malformed JSON body: the connection is closed, no answer",
+            caught_elsewhere="tests/test_run_integrity.py: ERR-004 with the request",
+        ),
         # limits and load
         Fault(
             "slow_lists",

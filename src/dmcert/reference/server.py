@@ -2,9 +2,9 @@
 subprocess for tests and for `dmcert check` without --target.
 
 `dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`
-(https:// with --tls), once its socket is listening, then serves until SIGINT or SIGTERM and
-exits 0. With --tls and --keys-out, the test CA's certificate is written beside the keys file
-(`keys.toml` -> `keys.ca.pem`) and the keys file names it as `[target] ca_file`.
+(https:// with --tls), once its socket is listening, then serves until SIGINT, SIGTERM or
+SIGHUP and exits 0. With --tls and --keys-out, the test CA's certificate is written beside
+the keys file (`keys.toml` -> `keys.ca.pem`) and the keys file names it as `[target] ca_file`.
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ def _stop_on_signals(server: uvicorn.Server) -> None:
             server.force_exit = True
         server.should_exit = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 class RunningTarget:
@@ -181,8 +181,8 @@ class RunningTarget:
             "--keys-out", str(self.keys_path),
             "--order-identifier", self.order_identifier,
         ]  # fmt: skip
-        if self.db_url:
-            command += ["--db", self.db_url]
+        # the database lives in the scratch directory too, so removing it leaves nothing
+        command += ["--db", self.db_url or f"sqlite:///{scratch / 'reference.db'}"]
         if self.tls:
             command.append("--tls")
         for fault in self.faults:
@@ -190,8 +190,16 @@ class RunningTarget:
         stdout = (scratch / "stdout").open("w+b")
         stderr = (scratch / "stderr").open("w+b")
         try:
+            # Its own session: a Ctrl-C in the terminal reaches the parent only, which keeps the
+            # target up while the run cleans up, then stops it. The scratch directory as its
+            # working directory: no module in the user's shadows one the target imports.
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=scratch,
+                start_new_session=True,
             )
         finally:
             stdout.close()

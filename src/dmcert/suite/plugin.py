@@ -19,10 +19,12 @@ from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
 from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.suite import interrupt, isolation, preflight
 from dmcert.suite.report import write_reports
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import TestOutcome, aggregate
+from dmcert.suite.verdicts import NOT_RUN, TestOutcome, aggregate
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed
+from dmcert.testkit._transport import TargetDown, TargetNotAnswering
 
 RUN = pytest.StashKey[Run]()
 EXPECT = pytest.StashKey[Expect]()
@@ -31,6 +33,7 @@ _OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
 _EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
 _SELECTED = pytest.StashKey[tuple[str, ...] | None]()
 READ_ONLY_SKIP = "not exercised (read-only): the test sends POST, PUT, PATCH or DELETE"
+_NO_ANSWER = pytest.StashKey[set[str]]()  # tests during which the target did not answer
 
 
 class ExpectationsFailed(AssertionError):
@@ -79,18 +82,22 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--requirement: {exc}") from None
     if config.option.collectonly:
         return
+    interrupt.install()
     try:
         config.stash[RUN] = _start_run(config)
     except DmcertError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_OBSERVATIONS] = []
     config.stash[_OUTCOMES] = {}
+    config.stash[_NO_ANSWER] = set()
 
 
 def _start_run(config: pytest.Config) -> Run:
     opt = config.option
     check_target_and_keys(opt.target, opt.keys)
     reports = reports_dir(opt.reports)
+    preflight.check_reports_dir(reports)
+    isolation.keep_hypothesis_in(reports)
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
     common = dict(
         reports=reports,
@@ -105,7 +112,9 @@ def _start_run(config: pytest.Config) -> Run:
     if opt.target:
         target = normalise_target(opt.target)
         profile = load_profile(opt.keys)
+        preflight.check_usable_key(profile)
         probe(target, ca_file=profile.ca_file)
+        preflight.check_keys_accepted(target, profile)
         return Run(target=target, profile=profile, embedded=False, **common)
     from dmcert.reference.server import RunningTarget
 
@@ -125,6 +134,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _selected(selectors: list[str]) -> tuple[str, ...] | None:
     """The ids `--requirement` selects, or None when the whole suite runs."""
     return select(_catalogue(), selectors) if selectors else None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is not None:
+        run.progress.collected = len(session.items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the target is down for good, the remaining tests are not run (not failed)."""
+    run = item.config.stash.get(RUN, None)
+    if run is not None and run.watch.down is not None:
+        item.config.stash[_NO_ANSWER].add(item.nodeid)
+        pytest.skip(f"not run: {run.watch.down}")
 
 
 def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -205,15 +228,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     outcomes = item.config.stash[_OUTCOMES]
     ids = requirement_ids(item)
+    _record_transport_findings(item, call)
     outcome = _classify(report, call)
+    reason = _reason(report, call)
+    if outcome is not None and item.nodeid in item.config.stash[_NO_ANSWER]:
+        outcome = NOT_RUN
+        reason = reason if report.skipped else "not run: the target gave no answer (ERR-004)"
     if outcome is not None:
         previous = outcomes.get(item.nodeid)
         if previous is None or previous.outcome in ("passed", "checked"):
-            reason = _reason(report, call)
             outcomes[item.nodeid] = TestOutcome(item.nodeid, ids, outcome, reason)
-    if report.when == "teardown" and EXPECT in item.stash:
-        item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
+    if report.when == "teardown":
+        run = item.config.stash[RUN]
+        run.progress.finished += 1
+        if item.nodeid in item.config.stash[_NO_ANSWER]:
+            run.progress.not_run += 1
+        if EXPECT in item.stash:
+            item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
     return report
+
+
+def _record_transport_findings(item: pytest.Item, call: pytest.CallInfo) -> None:
+    """Unanswered requests of this test become ERR-004 findings with the request as
+    evidence; the test itself could not run its checks, which is no verdict on its rules."""
+    run = item.config.stash[RUN]
+    findings = run.watch.take()
+    excinfo = call.excinfo
+    if findings or (
+        excinfo is not None and excinfo.errisinstance((TargetNotAnswering, TargetDown))
+    ):
+        item.config.stash[_NO_ANSWER].add(item.nodeid)
+    item.config.stash[_OBSERVATIONS].extend(
+        finding.observation(item.nodeid) for finding in findings
+    )
 
 
 def _classify(report: pytest.TestReport, call: pytest.CallInfo) -> str | None:
@@ -242,6 +289,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = config.stash.get(RUN, None)
     if run is None:
         return
+    run.progress.stopped_by = _stopped_by(session, exitstatus)
     results = aggregate(
         list(_catalogue().values()),
         config.stash[_OBSERVATIONS],
@@ -254,6 +302,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 _RESULTS = pytest.StashKey[tuple]()
+
+
+def _stopped_by(session: pytest.Session, exitstatus: int) -> str | None:
+    """Why the run ended before its end, if it did."""
+    signum = interrupt.received()
+    if signum is not None:
+        return interrupt.signal_name(signum)
+    if exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+        return "internal error"
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "collection error" if session.testscollected == 0 else "interrupted"
+    return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

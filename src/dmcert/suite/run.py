@@ -19,6 +19,8 @@ from dmcert.contract.files import data_dir, spec_path
 from dmcert.contract.redaction import Redactor
 from dmcert.contract.spec import template_of
 from dmcert.contract.target_profile import TargetProfile
+from dmcert.suite.outage import OutageWatch
+from dmcert.suite.progress import Progress
 
 
 @dataclass
@@ -40,10 +42,13 @@ class Run:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     residue: list[str] = field(default_factory=list)
     coverage: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    progress: Progress = field(default_factory=Progress)
     redactor: Redactor = field(init=False)
+    watch: OutageWatch = field(init=False)
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.profile.secrets())
+        self.watch = OutageWatch(self.target)
 
     def observe(self, method: str, path: str, status: int, code: str | None) -> None:
         """Count one answered request for the status coverage table."""

@@ -9,16 +9,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dmcert.contract.requirements import Requirement
+from dmcert.suite.progress import Progress
 from dmcert.testkit._expect import Observation
 
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
 NOT_SELECTED = "not selected"
 """A partial run (`--requirement`) left this requirement out: no claim either way."""
+INCOMPLETE = "incomplete"  # a run verdict only: the run did not get through its tests
+NOT_RUN = "not run"  # a test outcome: the target was down (or went down during the test)
+HEADLINES = {PASS: "CONFORMS", FAIL: "DOES NOT CONFORM", INCOMPLETE: "INCOMPLETE"}
 
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """How a test ended: passed, failed, error (could not run its checks) or skipped."""
+    """How a test ended: passed, failed, error (could not run its checks), skipped, or not
+    run (the target stopped answering)."""
 
     test: str
     requirements: tuple[str, ...]
@@ -117,13 +122,16 @@ def _partly_exercised_notes(related: list[TestOutcome]) -> list[str]:
 def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:
     if not requirement.testable:
         return ["not testable through the API (by design)"]
-    reasons = sorted({o.reason for o in related if o.outcome == "skipped" and o.reason})
+    reasons = sorted({o.reason for o in related if o.outcome in ("skipped", NOT_RUN) and o.reason})
     return reasons or ["no test exercised it in this run"]
 
 
-def run_verdict(results: Sequence[RequirementResult]) -> str:
-    """`pass` unless a requirement failed or could not be checked, or the run verified
-    nothing at all (e.g. a keys file without a usable key): silence is not conformance."""
+def run_verdict(results: Sequence[RequirementResult], progress: Progress | None = None) -> str:
+    """`incomplete` when the run did not get through its tests; else `pass` unless a
+    requirement failed or could not be checked, or the run verified nothing at all:
+    silence is not conformance."""
+    if progress is not None and not progress.complete:
+        return INCOMPLETE
     if any(r.verdict in (FAIL, ERROR) for r in results):
         return FAIL
     return PASS if any(r.verdict == PASS for r in results) else FAIL
@@ -135,14 +143,20 @@ def exercised(results: Sequence[RequirementResult]) -> tuple[int, int]:
     return sum(r.verdict not in (NOT_EXERCISED, NOT_SELECTED) for r in testable), len(testable)
 
 
-def badge(results: Sequence[RequirementResult], *, read_only: bool) -> str:
-    """The certificate's headline. A read-only run conforms only in what it could send, so
-    its badge says how much that was."""
-    verdict = "CONFORMS" if run_verdict(results) == PASS else "DOES NOT CONFORM"
+def badge(
+    results: Sequence[RequirementResult], *, read_only: bool, progress: Progress | None = None
+) -> str:
+    """The certificate's headline, the one place it is worded. An incomplete run says how
+    far it got; a read-only run conforms only in what it could send, so it says how much
+    that was."""
+    verdict = run_verdict(results, progress)
+    headline = HEADLINES[verdict]
+    if verdict == INCOMPLETE and progress is not None:
+        headline += f" ({progress.describe()})"
     if not read_only:
-        return verdict
+        return headline
     done, of = exercised(results)
-    return f"{verdict} — read-only: {done} of {of} requirements exercised"
+    return f"{headline} — read-only: {done} of {of} requirements exercised"
 
 
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:

@@ -42,7 +42,7 @@ from dmcert.testkit._samples import (
     valid_call,
 )
 from dmcert.testkit._stable import lines_of, stable
-from dmcert.testkit._transport import (
+from dmcert.testkit._tls import (
     TLS_1_2_OR_NEWER,
     Handshake,
     handshake,
@@ -51,6 +51,7 @@ from dmcert.testkit._transport import (
     plain_http_roots,
     tls_1_1_only_context,
 )
+from dmcert.testkit._transport import TargetNotAnswering
 
 __all__ = [
     "BASE_PATH",
@@ -74,6 +75,7 @@ __all__ = [
     "Records",
     "Reply",
     "Subjects",
+    "TargetNotAnswering",
     "TargetProfile",
     "Walk",
     "action_for",

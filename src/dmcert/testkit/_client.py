@@ -17,6 +17,7 @@ from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
 from dmcert.contract.tls import client_context
 from dmcert.testkit._exchange import Exchange
+from dmcert.testkit._transport import TargetNotAnswering, TransportWatch, why_no_answer
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """The only methods a --read-only run sends, whatever the target would answer to others."""
@@ -80,7 +81,7 @@ def path_of(collection: str, identifier: str | None = None) -> str:
 class ApiClient:
     """HTTP to `<root>/api/integrations/v1` with per-call choice of key.
 
-    `key` is a ApiKey, a raw string (for invalid-key probes), or None (no header at all).
+    `key` is an ApiKey, a raw string (for invalid-key probes), or None (no header at all).
     `read_only` refuses every method outside READ_ONLY_METHODS before anything is sent: a
     write the target "must refuse" still writes on a target that wrongly accepts it.
     Over https the certificate is verified against `ca_file`, or the system trust without one.
@@ -93,6 +94,7 @@ class ApiClient:
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
     ca_file: Path | None = None
+    watch: TransportWatch | None = None
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -132,7 +134,7 @@ class ApiClient:
             kwargs["json"] = json
         elif content is not None:
             kwargs["content"] = content
-        response = self._http.request(method, path, **kwargs)
+        response = self._send(self._http.build_request(method, path, **kwargs))
         reply = Reply(
             status=response.status_code,
             headers=response.headers,
@@ -142,7 +144,21 @@ class ApiClient:
         )
         if self.on_reply is not None:
             self.on_reply(method, path, reply.status, reply.error_code)
+        if self.watch is not None:
+            self.watch.answered(reply.exchange)
         return reply
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, turning a missing answer into TargetNotAnswering with the request as evidence."""
+        if self.watch is not None:
+            self.watch.before_send()
+        try:
+            return self._http.send(request)
+        except httpx.TransportError as exc:
+            exchange = Exchange.unanswered(request, self.redactor, why_no_answer(exc, self.timeout))
+            if self.watch is not None:
+                self.watch.unanswered(exchange)
+            raise TargetNotAnswering(exchange) from None
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)

@@ -61,7 +61,13 @@ class Records:
         if self.api.read_only:
             return [f"{c}/{i} (not cleaned up: --read-only sends no DELETE)" for c, i in self._made]
         residue = []
-        for collection, identifier in reversed(self._made):
+        for done, (collection, identifier) in enumerate(reversed(self._made)):
+            if self.api.watch is not None and self.api.watch.down is not None:
+                residue.append(
+                    f"{len(self._made) - done} records of this run (the target stopped "
+                    "answering, so they could not be cleaned up)"
+                )
+                break
             reply = self._safe_delete(collection, identifier)
             if reply is None or reply.status not in (200, 204):
                 status = "no answer" if reply is None else reply.status

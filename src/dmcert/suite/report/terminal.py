@@ -13,7 +13,9 @@ from dmcert.suite.report.html import per_area
 from dmcert.suite.run import Run
 from dmcert.suite.verdicts import (
     FAIL,
+    INCOMPLETE,
     NOT_SELECTED,
+    PASS,
     WARN,
     RequirementResult,
     badge,
@@ -41,10 +43,10 @@ def print_summary(
             console.print(f"[bold]{req.id}[/] {req.level} {result.verdict}: {req.text}")
             console.print(f"    {run.redactor.text(first)}", markup=False)
     tally = counts(results)
-    verdict = run_verdict(results)
-    colour = "green" if verdict == "pass" else "red"
+    verdict = run_verdict(results, run.progress)
+    colour = {PASS: "green", INCOMPLETE: "yellow"}.get(verdict, "red")
     console.print(
-        f"[bold {colour}]{badge(results, read_only=run.read_only)}[/]: "
+        f"[bold {colour}]{badge(results, read_only=run.read_only, progress=run.progress)}[/]: "
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
