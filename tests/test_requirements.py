@@ -20,7 +20,7 @@ from dmcert.contract.requirements import (
     load_requirements,
 )
 
-ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM)-\d{3}$")
+ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM|CONC)-\d{3}$")
 GOOD_ENTRY = """\
 - id: PAG-001
   level: MUST

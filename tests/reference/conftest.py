@@ -77,7 +77,7 @@ def in_process_target(faults: tuple[str, ...] = ()) -> Iterator[InProcessTarget]
         settings = Settings(
             db_url=f"sqlite:///{Path(scratch) / 'ref.db'}", faults=frozenset(faults)
         )
-        db = open_database(settings.db_url)
+        db = open_database(settings.db_url, settings.faults)
         profile = mint_profile(db, settings)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

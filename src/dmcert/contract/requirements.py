@@ -29,6 +29,7 @@ AREAS = (
     "IDEM",
     "VER",
     "LIM",
+    "CONC",
 )
 LEVELS = ("MUST", "SHOULD")
 GAP_COUNT = 38

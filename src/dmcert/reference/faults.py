@@ -61,4 +61,15 @@ FAULTS: dict[str, str] = {
     # limits and load
     "slow_lists": "list GETs sleep 1.2 s before answering",
     "flaky_5xx": "every 10th API request answers 503",
+    # races (conformance/test_concurrency.py): each opens a window between a read and the
+    # write that depends on it, so concurrent requests interleave there
+    "racy_duplicate_check": (
+        "creates look for the natural key, pause, then insert without a unique index"
+    ),
+    "racy_bulk_upsert": (
+        "bulk upsert reads which pairs exist, pauses, then inserts or updates without "
+        "locking and without a unique index"
+    ),
+    "torn_put": "PUT writes each field in a transaction of its own, pausing between them",
+    "stale_cancel": "DELETE of an order writes back the whole row it read before a pause",
 }

@@ -2,8 +2,9 @@
 
 A test talks to the target through `ApiClient` (each answer a `Reply` with its redacted
 `Exchange` as evidence), checks each written rule with `expect` (an `Expect`), makes its
-records with `Records` under the run's prefix, walks lists with `walk`/`search`, and builds
-the one sample request each documented operation gets with `valid_call`/`rejected_call`.
+records with `Records` under the run's prefix, walks lists with `walk`/`search`, makes
+clients race with `fire` (a `Burst` of `Send`s), and builds the one sample request each
+documented operation gets with `valid_call`/`rejected_call`.
 The contract names a test needs (operations, scopes, keys) are re-exported here too, so a
 test module has one import line for dmcert.
 """
@@ -12,6 +13,7 @@ from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
+from dmcert.testkit._burst import MAX_BURST, Burst, Send, Shot, fire
 from dmcert.testkit._client import ApiClient, ReadOnlyViolation, Reply, path_of
 from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
@@ -35,10 +37,12 @@ from dmcert.testkit._samples import (
 __all__ = [
     "BASE_PATH",
     "INVALID_UPDATE",
+    "MAX_BURST",
     "NO_BODY",
     "REDACTED",
     "ApiClient",
     "ApiKey",
+    "Burst",
     "Call",
     "Exchange",
     "Expect",
@@ -50,11 +54,14 @@ __all__ = [
     "ReadOnlyViolation",
     "Records",
     "Reply",
+    "Send",
+    "Shot",
     "Subjects",
     "TargetProfile",
     "Walk",
     "action_for",
     "create_subjects",
+    "fire",
     "is_single",
     "listed_identifier",
     "load_spec",

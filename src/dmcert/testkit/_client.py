@@ -85,6 +85,17 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
+    def twin(self) -> ApiClient:
+        """A client like this one over connections of its own (a concurrent client)."""
+        return ApiClient(
+            root=self.root,
+            redactor=self.redactor,
+            default_key=self.default_key,
+            read_only=self.read_only,
+            timeout=self.timeout,
+            on_reply=self.on_reply,
+        )
+
     def request(
         self,
         method: str,
