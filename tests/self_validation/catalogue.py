@@ -78,7 +78,10 @@ CATCHES: dict[str, Catch] = {
         ("ORD-011", "IDEM-002", "IDEM-003"),
     ),
     "put_changes_items": Catch("test_orders and never_changes_lines", ("ORD-023",)),
-    "cancel_shipped_order_allowed": Catch("test_orders and shipped_order_is_400", ("ORD-033",)),
+    "cancel_shipped_order_allowed": Catch(
+        "(test_orders and shipped_order_is_400) or (test_concurrency and shipped_order)",
+        ("ORD-033", "CONC-007"),
+    ),
     "cancel_twice_error": Catch("test_orders and cancelling_a_cancelled", ("ORD-034",)),
     # inventory
     "bulk_returns_201": Catch("test_inventory and is_200_with_a_summary", ("INV-001",)),
@@ -96,6 +99,13 @@ CATCHES: dict[str, Catch] = {
     "unicode_identifier_broken": Catch("test_identifiers and unicode", ("IDN-008",)),
     # limits: a target shedding load with 503s
     "flaky_5xx": Catch("test_limits", ("LIM-004",)),
+    # races (conformance/test_concurrency.py)
+    "racy_duplicate_check": Catch(
+        "test_concurrency and (creates or retried)", ("CONC-001", "CONC-002", "CONC-008")
+    ),
+    "racy_bulk_upsert": Catch("test_concurrency and bulk_upserts", ("CONC-003", "CONC-004")),
+    "torn_put": Catch("test_concurrency and racing_puts", ("CONC-005",)),
+    "stale_cancel": Catch("test_concurrency and cancels_and_updates", ("CONC-006",)),
 }
 
 # The schema-driven tests alone (`-k test_schema`) must catch these too, under these ids:

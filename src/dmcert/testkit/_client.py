@@ -3,6 +3,7 @@ keeps every exchange as redacted evidence."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,11 +76,18 @@ class ApiClient:
     read_only: bool = False
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
+    """Shared by a client and its twins: building one costs more than a whole request."""
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.tls is None:
+            self.tls = httpx.create_ssl_context()
         self._http = httpx.Client(
-            base_url=self.root + BASE_PATH, timeout=self.timeout, follow_redirects=False
+            base_url=self.root + BASE_PATH,
+            timeout=self.timeout,
+            follow_redirects=False,
+            verify=self.tls,
         )
 
     def close(self) -> None:
@@ -94,6 +102,7 @@ class ApiClient:
             read_only=self.read_only,
             timeout=self.timeout,
             on_reply=self.on_reply,
+            tls=self.tls,
         )
 
     def request(
