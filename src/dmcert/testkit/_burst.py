@@ -72,8 +72,8 @@ class Shot:
                 "response_headers": {},
                 "response_body": f"no answer: {self.error}",
             }
-        timing = {"burst_index": self.index, "started_ms": self.started_ms}
-        return {**exchange, **timing, "ended_ms": self.ended_ms}
+        timing = {"started_ms": round(self.started_ms, 1), "ended_ms": round(self.ended_ms, 1)}
+        return {**exchange, "burst_index": self.index, **timing}
 
     def line(self) -> str:
         """`#3 PUT /products/X/ 1.2-14.8 ms -> 200`."""
