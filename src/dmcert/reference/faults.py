@@ -70,6 +70,6 @@ FAULTS: dict[str, str] = {
         "bulk upsert reads which pairs exist, pauses, then inserts or updates without "
         "locking and without a unique index"
     ),
-    "torn_put": "PUT writes each field in a transaction of its own, pausing between them",
+    "torn_put": "PUT writes each field in a transaction of its own, in a varying order",
     "stale_cancel": "DELETE of an order writes back the whole row it read before a pause",
 }

@@ -73,9 +73,9 @@ def insert_after_look(
 def update_field_by_field(
     db: Database, table: Table, column: Column, key: str, values: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Fault torn_put: each field of an update in a transaction of its own, with a pause of
-    varying length between, so concurrent updates leave a mix of their fields; None if the
-    record is unknown."""
+    """Fault torn_put: each field of an update in a transaction of its own, in an order and
+    with pauses that vary from call to call, so concurrent updates leave a mix of their
+    fields; None if the record is unknown."""
 
     def write(name: str, value: Any):
         def work(conn: Connection) -> dict[str, Any] | None:
@@ -86,7 +86,9 @@ def update_field_by_field(
 
     with db.read() as conn:
         row = find(conn, table, column, key)
-    for name, value in values.items():
+    fields = list(values.items())
+    random.shuffle(fields)
+    for name, value in fields:
         if row is None:
             return None
         time.sleep(random.uniform(0, RACE_PAUSE))
