@@ -24,7 +24,7 @@ from dmcert.contract.requirements import (
     load_requirements,
 )
 
-ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM)-\d{3}$")
+ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM|CONC)-\d{3}$")
 GOOD_ENTRY = """\
 - id: PAG-001
   level: MUST
@@ -199,3 +199,14 @@ def test_pages_are_those_api_facts_lists():
         pytest.skip(f"{facts} is not beside this checkout")
     inventory = facts.read_text(encoding="utf-8").split("## 0.", 1)[1].split("\n## ", 1)[0]
     assert set(PAGES) == set(re.findall(r"^\| `([a-z/-]+)` \|", inventory, re.MULTILINE))
+
+
+def test_the_readme_states_the_catalogue_size_and_lists_every_area(
+    catalogue: dict[str, Requirement],
+) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    musts = sum(requirement.level == "MUST" for requirement in catalogue.values())
+    stated = f"{len(catalogue)} requirements ({musts} MUST, {len(catalogue) - musts} SHOULD)"
+    assert f"The catalogue holds {stated} in {len(AREAS)} areas" in readme
+    for area in AREAS:
+        assert re.search(rf"^\| {area} \|", readme, flags=re.MULTILINE), area

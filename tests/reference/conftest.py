@@ -81,7 +81,7 @@ def in_process_target(faults: tuple[str, ...] = (), tls: bool = False) -> Iterat
         settings = Settings(
             db_url=f"sqlite:///{Path(scratch) / 'ref.db'}", faults=frozenset(faults)
         )
-        db = open_database(settings.db_url)
+        db = open_database(settings.db_url, settings.faults)
         profile = mint_profile(db, settings)
         local_ca = LocalCA("127.0.0.1") if tls else None
         if local_ca:

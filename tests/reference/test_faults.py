@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from dmcert.contract.requirements import load_requirements
+from dmcert.reference.database import UNIQUE_INDEXES_DROPPED, open_database
 from dmcert.reference.faults import FAULTS, Fault
 from dmcert.reference.registry import Registry
 from dmcert.reference.settings import Settings
@@ -67,6 +69,47 @@ def probe_last_page(api: Api) -> None:
 def probe_denied_write(api: Api) -> None:
     assert api.post("/products/", key="products_read", json={"sku": "SNEAK"}).status_code == 403
     assert api.get(item("products", "SNEAK")).status_code == 200
+
+
+def together(calls: list[Callable[[], object]]) -> list:
+    """Run `calls` at once, one thread each."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def probe_racing_creates(api: Api) -> int:
+    """How many of 6 concurrent creates of one sku are listed afterwards."""
+    together([lambda: api.post("/products/", json={"sku": "RACE"})] * 6)
+    return sum(record["sku"] == "RACE" for record in api.walk("products", 200))
+
+
+def probe_racing_upserts(api: Api) -> int:
+    """How many rows 6 concurrent upserts of one new pair leave."""
+    location, sku = seed_place(api)
+    together([lambda: bulk(api, [row(location, sku, 5)])] * 6)
+    return len(api.get(item("inventory", location)).json()["data"])
+
+
+def probe_racing_puts(api: Api, sku: str) -> bool:
+    """Whether 8 concurrent PUTs of one product leave a mix of two bodies."""
+    api.product(sku)
+    bodies = [{"quantity": n, "custom_fields": {"racer": n}} for n in range(8)]
+    together([lambda body=body: api.put(item("products", sku), json=body) for body in bodies])
+    shown = api.get(item("products", sku)).json()["data"]
+    return {"quantity": shown["quantity"], "custom_fields": shown["custom_fields"]} not in bodies
+
+
+def probe_update_during_cancel(api: Api) -> str | None:
+    """The notes after a PUT lands while a DELETE of the same order is in flight."""
+    _location, sku = seed_place(api)
+    path = item("orders", api.order("FO", sku)["external_order_id"])
+
+    def late_update():
+        time.sleep(0.02)
+        return api.put(path, json={"notes": "kept"})
+
+    together([lambda: api.delete(path), late_update])
+    return api.get(path).json()["data"]["notes"]
 
 
 def probe_cancel_shipped(api: Api) -> None:
@@ -275,11 +318,17 @@ PROBES: dict[str, Callable[[Api], None]] = {
     "tls_1_1_allowed": probe_tls_1_1,
     "slow_lists": probe_slow,
     "flaky_5xx": probe_flaky,
+    # races
+    "racy_duplicate_check": lambda api: probe_racing_creates(api) > 1,
+    "racy_bulk_upsert": lambda api: probe_racing_upserts(api) > 1,
+    "torn_put": lambda api: any(probe_racing_puts(api, f"T{n}") for n in range(5)),
+    "stale_cancel": lambda api: probe_update_during_cancel(api) is None,
 }
 
 
 def test_every_fault_is_probed():
     assert set(PROBES) == set(FAULTS)
+    assert set(UNIQUE_INDEXES_DROPPED) <= set(FAULTS)
 
 
 def test_every_fault_is_blamed_on_catalogued_requirements():
@@ -315,6 +364,14 @@ def test_settings_reject_unknown_faults():
         Settings(db_url="sqlite:////tmp/x.db", faults=frozenset({"nope"}))
     with pytest.raises(KeyError):
         Settings(db_url="sqlite:////tmp/x.db").has("nope")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault", sorted(UNIQUE_INDEXES_DROPPED))
+def test_faults_without_unique_indexes_refuse_postgresql(fault, postgres_database):
+    """A PostgreSQL database may be shared with conformant targets: never drop its indexes."""
+    with pytest.raises(ValueError, match="SQLite only"):
+        open_database(postgres_database, frozenset({fault}))
 
 
 def run_probe(fault: str, faults: tuple[str, ...]) -> bool:

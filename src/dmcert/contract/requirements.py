@@ -30,6 +30,7 @@ AREAS = (
     "IDEM",
     "VER",
     "LIM",
+    "CONC",
 )
 LEVELS = ("MUST", "SHOULD")
 GAP_COUNT = 38

@@ -255,7 +255,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """The reference target as a Starlette application (opens the database if not given)."""
-    database = db if db is not None else open_database(settings.db_url)
+    database = db if db is not None else open_database(settings.db_url, settings.faults)
     api = ReferenceApi(settings, database)
     app = Starlette(exception_handlers={Exception: _server_error})
     # every path reaches ReferenceApi, which routes on the raw path itself

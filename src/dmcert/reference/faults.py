@@ -134,7 +134,11 @@ FAULTS: Registry[Fault] = Registry(
             "inactive locations stay in the location list",
             ("LOC-008", "LOC-013"),
         ),
-        Fault("cancel_shipped_order_allowed", "DELETE cancels a shipped order", ("ORD-033",)),
+        Fault(
+            "cancel_shipped_order_allowed",
+            "DELETE cancels a shipped order",
+            ("ORD-033", "CONC-007"),
+        ),
         Fault(
             "cancel_twice_error", "DELETE on a cancelled order is 400 SERVICE_ERROR", ("ORD-034",)
         ),
@@ -228,6 +232,29 @@ FAULTS: Registry[Fault] = Registry(
             "drop_connection_on_bad_json",
             "a malformed JSON body: the connection is closed, no answer",
             caught_elsewhere="tests/test_run_integrity.py: ERR-004 with the request",
+        ),
+        # races (conformance/test_concurrency.py): each opens a window between a read and the
+        # write that depends on it, so concurrent requests interleave there
+        Fault(
+            "racy_duplicate_check",
+            "creates look for the natural key, pause, then insert without a unique index",
+            ("CONC-001", "CONC-002", "CONC-008"),
+        ),
+        Fault(
+            "racy_bulk_upsert",
+            "bulk upsert reads which pairs exist, pauses, then inserts or updates without "
+            "locking and without a unique index",
+            ("CONC-003", "CONC-004"),
+        ),
+        Fault(
+            "torn_put",
+            "PUT writes each field in a transaction of its own, in a varying order",
+            ("CONC-005",),
+        ),
+        Fault(
+            "stale_cancel",
+            "DELETE of an order writes back the whole row it read before a pause",
+            ("CONC-006",),
         ),
         # limits and load
         Fault(

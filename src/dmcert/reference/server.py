@@ -91,7 +91,7 @@ def serve_command(args: argparse.Namespace) -> int:
             settings = Settings(
                 db_url=url, order_identifier=args.order_identifier, faults=frozenset(args.fault)
             )
-            db = open_database(url)
+            db = open_database(url, settings.faults)
         except ValueError as exc:
             print(f"dmcert serve: error: {exc}", file=sys.stderr)
             return EXIT_USAGE

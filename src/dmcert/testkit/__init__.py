@@ -2,9 +2,10 @@
 
 A test talks to the target through `ApiClient` (each answer a `Reply` with its redacted
 `Exchange` as evidence), checks each written rule with `expect` (an `Expect`), makes its
-records with `Records` under the run's prefix, walks lists with `walk`/`search`, and builds
-the one sample request each documented operation gets with `valid_call`/`rejected_call`, and
-parametrizes over operations with `operation_params` (cases that write are marked `writes`).
+records with `Records` under the run's prefix, walks lists with `walk`/`search`, makes
+clients race with `fire` (a `Burst` of `Send`s), builds the one sample request each
+documented operation gets with `valid_call`/`rejected_call`, and parametrizes over
+operations with `operation_params` (cases that write are marked `writes`).
 The contract names a test needs (operations, scopes, keys) are re-exported here too, so a
 test module has one import line for dmcert.
 """
@@ -15,6 +16,7 @@ from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
 from dmcert.contract.tls import client_context
+from dmcert.testkit._burst import MAX_BURST, Burst, Send, Shot, fire
 from dmcert.testkit._client import (
     READ_ONLY_METHODS,
     ApiClient,
@@ -56,12 +58,14 @@ from dmcert.testkit._transport import TargetNotAnswering
 __all__ = [
     "BASE_PATH",
     "INVALID_UPDATE",
+    "MAX_BURST",
     "NO_BODY",
     "READ_ONLY_METHODS",
     "REDACTED",
     "TLS_1_2_OR_NEWER",
     "ApiClient",
     "ApiKey",
+    "Burst",
     "Call",
     "Exchange",
     "Expect",
@@ -74,6 +78,8 @@ __all__ = [
     "ReadOnlyViolation",
     "Records",
     "Reply",
+    "Send",
+    "Shot",
     "Subjects",
     "TargetNotAnswering",
     "TargetProfile",
@@ -82,6 +88,7 @@ __all__ = [
     "answers_as_the_api",
     "client_context",
     "create_subjects",
+    "fire",
     "handshake",
     "is_single",
     "lines_of",

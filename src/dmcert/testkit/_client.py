@@ -3,6 +3,7 @@ keeps every exchange as redacted evidence."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,18 +96,36 @@ class ApiClient:
     on_reply: Callable[[str, str, int, str | None], None] | None = None
     ca_file: Path | None = None
     watch: TransportWatch | None = None
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
+    """Shared by a client and its twins: building one costs more than a whole request."""
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.tls is None:
+            self.tls = client_context(self.ca_file)
         self._http = httpx.Client(
             base_url=self.root + BASE_PATH,
             timeout=self.timeout,
             follow_redirects=False,
-            verify=client_context(self.ca_file),
+            verify=self.tls,
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def twin(self) -> ApiClient:
+        """A client like this one over connections of its own (a concurrent client)."""
+        return ApiClient(
+            root=self.root,
+            redactor=self.redactor,
+            default_key=self.default_key,
+            read_only=self.read_only,
+            timeout=self.timeout,
+            on_reply=self.on_reply,
+            ca_file=self.ca_file,
+            watch=self.watch,
+            tls=self.tls,
+        )
 
     def request(
         self,
