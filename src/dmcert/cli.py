@@ -1,4 +1,5 @@
-"""The `dmcert` command: `check`, `load` and `serve` (design.md, command-line contract).
+"""The `dmcert` command: `check`, `verify`, `keygen`, `load` and `serve` (design.md,
+command-line contract).
 
 Each subcommand's implementation lives in its own module and is imported only when that
 subcommand runs, so `dmcert --help` stays fast. Every user error ends in one line on stderr
@@ -20,6 +21,8 @@ from dmcert.errors import EXIT_INTERNAL, EXIT_SIGNAL_BASE, EXIT_USAGE, DmcertErr
 _COMMANDS: dict[str, str | None] = {
     "serve": "dmcert.reference.server:serve_command",
     "check": "dmcert.suite.command:check_command",
+    "verify": "dmcert.suite.verify:verify_command",
+    "keygen": "dmcert.suite.signing:keygen_command",
     "load": "dmcert.load.command:load_command",
 }
 
@@ -33,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmcert {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_check(sub)
+    _add_verify(sub)
+    _add_keygen(sub)
     _add_load(sub)
     _add_serve(sub)
     return parser
@@ -94,6 +99,52 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         metavar="ID",
         help="only the tests naming this requirement (PAG-004) or area (PAG); repeatable; "
         "the report marks the run as partial",
+    )
+    check.add_argument(
+        "--bundle",
+        metavar="PATH",
+        help="where to write the signed certification bundle (default: "
+        "bundle.dmcert in the reports directory)",
+    )
+    check.add_argument(
+        "--sign-key",
+        metavar="FILE",
+        help="Ed25519 private key (PEM, from dmcert keygen) that signs the bundle; without it "
+        "a key made for the run signs it: integrity without identity",
+    )
+    check.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="waivers TOML: known failures that do not fail the run until they expire",
+    )
+
+
+VERIFY_EXIT_CODES = """exit codes:
+  0  the bundle is complete, unaltered and signed (by --public-key's key, if given)
+  1  it is not: the first file or field that does not match is named
+  2  usage error (no such file, not a dmcert bundle, unreadable public key)"""
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    verify = sub.add_parser(
+        "verify",
+        help="check a certification bundle's signature and files; print its verdict",
+        epilog=VERIFY_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("bundle", metavar="BUNDLE", help="a bundle.dmcert file")
+    verify.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help="the signer's public key (PEM, FILE.pub from dmcert keygen); without it the "
+        "key inside the bundle is used, which proves integrity, not identity",
+    )
+
+
+def _add_keygen(sub: argparse._SubParsersAction) -> None:
+    keygen = sub.add_parser("keygen", help="make an Ed25519 key pair for signing bundles")
+    keygen.add_argument(
+        "file", metavar="FILE", help="private key path (mode 0600); the public key is FILE.pub"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dmcert.errors import UsageError
 
@@ -25,3 +26,24 @@ def check_target_and_keys(target: str | None, keys: str | None) -> None:
         )
     if target and not keys:
         raise UsageError("--target needs --keys FILE (the target profile; see README)")
+
+
+def certification_options(
+    bundle: str | None, sign_key: str | None, waivers: str | None
+) -> dict[str, Any]:
+    """--bundle, --sign-key and --waivers as the Run fields they set; a bad one is one line
+    and exit 2, before anything runs."""
+    from dmcert.contract.requirements import load_requirements
+    from dmcert.suite.signing import Signer, load_private_key
+    from dmcert.suite.waivers import load_waivers
+
+    path = Path(bundle) if bundle else None
+    if path is not None and path.is_dir():
+        path = path / "bundle.dmcert"
+    if path is not None and path.exists() and not path.is_file():
+        raise UsageError(f"--bundle {bundle} exists and is not a file")
+    return {
+        "bundle": path,
+        "signer": load_private_key(sign_key) if sign_key else Signer.ephemeral(),
+        "waivers": load_waivers(waivers, load_requirements()),
+    }

@@ -20,7 +20,7 @@ from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import load_requirements, select
 from dmcert.contract.target_profile import TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
-from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.options import certification_options, check_target_and_keys, reports_dir
 from dmcert.suite import interrupt, preflight
 from dmcert.suite.report import clear_reports, write_junit_placeholder, write_reports
 from dmcert.suite.run import Run
@@ -37,9 +37,10 @@ def check_command(args: argparse.Namespace) -> int:
         select(load_requirements(), args.requirement)
     except ValueError as exc:
         raise UsageError(f"--requirement: {exc}") from None
+    certification = certification_options(args.bundle, args.sign_key, args.waivers)
     reports = reports_dir(args.reports)
     preflight.check_reports_dir(reports)
-    clear_reports(reports)
+    clear_reports(reports, certification["bundle"])
     if args.target:
         target = normalise_target(args.target)
         profile = load_profile(args.keys)  # fail on a bad keys file before anything runs
@@ -94,6 +95,9 @@ def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str
         argv += ["-k", args.select]
     for selector in args.requirement:
         argv += ["--requirement", selector]
+    for option in ("bundle", "sign_key", "waivers"):
+        if getattr(args, option):
+            argv += [f"--{option.replace('_', '-')}", getattr(args, option)]
     return argv
 
 
@@ -134,8 +138,10 @@ def _write_unstarted_reports(
         quick=args.quick,
         seed=seed,
         max_examples=args.max_examples,
+        **certification_options(args.bundle, args.sign_key, args.waivers),
     )
     run.progress.stopped_by = stopped_by
     results = aggregate(list(load_requirements().values()), [], [], strict=args.strict)
-    write_reports(run, results, [])
     write_junit_placeholder(reports)
+    written = write_reports(run, results, [])
+    print(f"bundle: {written.paths['bundle']} sha256:{written.bundle_sha256}")

@@ -18,9 +18,10 @@ from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
-from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.options import certification_options, check_target_and_keys, reports_dir
 from dmcert.suite import interrupt, isolation, preflight
-from dmcert.suite.report import write_reports
+from dmcert.suite.report import Written, write_reports
+from dmcert.suite.report.junit import NODEID_PROPERTY
 from dmcert.suite.run import Run
 from dmcert.suite.verdicts import NOT_RUN, TestOutcome, aggregate
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed
@@ -65,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ID",
         help="only tests naming this requirement id or area; repeatable (a partial run)",
     )
+    group.addoption("--bundle", help="where to write the signed bundle")
+    group.addoption("--sign-key", help="Ed25519 PEM private key that signs the bundle")
+    group.addoption("--waivers", help="waivers TOML file")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,6 +112,7 @@ def _start_run(config: pytest.Config) -> Run:
         max_examples=opt.max_examples,
         selectors=tuple(opt.requirement),
         selected=config.stash[_SELECTED] or (),
+        **certification_options(opt.bundle, opt.sign_key, opt.waivers),
     )
     if opt.target:
         target = normalise_target(opt.target)
@@ -173,8 +178,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [req_id for req_id in ids if req_id not in _catalogue()]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement ids: {unknown}")
-        if ids:
-            item.user_properties.append(("requirements", " ".join(ids)))
+        item.user_properties.append(("requirements", " ".join(ids)))
+        item.user_properties.append((NODEID_PROPERTY, item.nodeid))
         if run and run.read_only and item.get_closest_marker("writes"):
             item.add_marker(pytest.mark.skip(reason=READ_ONLY_SKIP))
     _deselect_unselected(config, items)
@@ -284,6 +289,7 @@ def _reason(report: pytest.TestReport, call: pytest.CallInfo) -> str:
     return ""
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's junitxml has written junit.xml
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     run = config.stash.get(RUN, None)
@@ -297,11 +303,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         strict=run.strict,
         selected=run.selected or None,
     )
-    paths = write_reports(run, results, config.stash[_OUTCOMES].values())
-    config.stash[_RESULTS] = (results, paths)
+    written = write_reports(run, results, config.stash[_OUTCOMES].values())
+    config.stash[_RESULTS] = (results, written)
 
 
-_RESULTS = pytest.StashKey[tuple]()
+_RESULTS = pytest.StashKey[tuple[list, Written]]()
 
 
 def _stopped_by(session: pytest.Session, exitstatus: int) -> str | None:
@@ -322,5 +328,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     from dmcert.suite.report.terminal import print_summary
 
-    results, paths = stored
-    print_summary(results, paths, config.stash[RUN], file=terminalreporter._tw)
+    results, written = stored
+    print_summary(results, written, config.stash[RUN], file=terminalreporter._tw)

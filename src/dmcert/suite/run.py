@@ -21,6 +21,8 @@ from dmcert.contract.spec import template_of
 from dmcert.contract.target_profile import TargetProfile
 from dmcert.suite.outage import OutageWatch
 from dmcert.suite.progress import Progress
+from dmcert.suite.signing import Signer
+from dmcert.suite.waivers import Waivers
 
 
 @dataclass
@@ -38,6 +40,10 @@ class Run:
     """The --requirement options as given; empty for a run of the whole suite."""
     selected: tuple[str, ...] = ()
     """The requirement ids those options name; a run with selectors is a partial run."""
+    bundle: Path | None = None
+    """Where the bundle goes (--bundle); None: bundle.dmcert in the reports directory."""
+    signer: Signer = field(default_factory=Signer.ephemeral)
+    waivers: Waivers = field(default_factory=Waivers)
     prefix: str = field(default_factory=lambda: new_prefix())
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     residue: list[str] = field(default_factory=list)
@@ -106,6 +112,8 @@ class Run:
             parts += ["--max-examples", str(self.max_examples)]
         for selector in self.selectors:
             parts += ["--requirement", selector]
+        if self.waivers.source is not None:
+            parts += ["--waivers", "WAIVERS.toml"]
         parts += [
             flag
             for flag, on in (

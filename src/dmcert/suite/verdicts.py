@@ -15,6 +15,8 @@ from dmcert.testkit._expect import Observation
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
 NOT_SELECTED = "not selected"
 """A partial run (`--requirement`) left this requirement out: no claim either way."""
+WAIVED = "waived"
+"""A failure a waiver in force covers: reported with its evidence, not failing the gate."""
 INCOMPLETE = "incomplete"  # a run verdict only: the run did not get through its tests
 NOT_RUN = "not run"  # a test outcome: the target was down (or went down during the test)
 HEADLINES = {PASS: "CONFORMS", FAIL: "DOES NOT CONFORM", INCOMPLETE: "INCOMPLETE"}
@@ -39,6 +41,7 @@ class RequirementResult:
     failures: list[Observation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checks: int = 0
+    waived_by: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         req = self.requirement
@@ -51,6 +54,7 @@ class RequirementResult:
             "tests": self.tests,
             "checks": self.checks,
             "notes": self.notes,
+            "waivers": self.waived_by,
             "evidence": [
                 {"test": obs.test, "message": obs.message, "exchanges": list(obs.evidence)}
                 for obs in self.failures
@@ -129,12 +133,13 @@ def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -
 def run_verdict(results: Sequence[RequirementResult], progress: Progress | None = None) -> str:
     """`incomplete` when the run did not get through its tests; else `pass` unless a
     requirement failed or could not be checked, or the run verified nothing at all:
-    silence is not conformance."""
+    silence is not conformance. A waived requirement was checked (and failed, in the open),
+    so it counts as verified without failing the run."""
     if progress is not None and not progress.complete:
         return INCOMPLETE
     if any(r.verdict in (FAIL, ERROR) for r in results):
         return FAIL
-    return PASS if any(r.verdict == PASS for r in results) else FAIL
+    return PASS if any(r.verdict in (PASS, WAIVED) for r in results) else FAIL
 
 
 def exercised(results: Sequence[RequirementResult]) -> tuple[int, int]:
@@ -147,20 +152,28 @@ def badge(
     results: Sequence[RequirementResult], *, read_only: bool, progress: Progress | None = None
 ) -> str:
     """The certificate's headline, the one place it is worded. An incomplete run says how
-    far it got; a read-only run conforms only in what it could send, so it says how much
-    that was."""
+    far it got; a run that conforms only thanks to waivers says how many; a read-only run
+    conforms only in what it could send, so it says how much that was."""
     verdict = run_verdict(results, progress)
     headline = HEADLINES[verdict]
     if verdict == INCOMPLETE and progress is not None:
         headline += f" ({progress.describe()})"
+    waivers = waivers_applied(results)
+    if verdict == PASS and waivers:
+        headline += f" with {waivers} waiver{'' if waivers == 1 else 's'}"
     if not read_only:
         return headline
     done, of = exercised(results)
     return f"{headline} — read-only: {done} of {of} requirements exercised"
 
 
+def waivers_applied(results: Sequence[RequirementResult]) -> int:
+    """How many distinct waivers the run's verdict leans on."""
+    return len({tuple(sorted(w.items())) for r in results for w in r.waived_by})
+
+
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
-    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED, NOT_SELECTED), 0)
+    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, WAIVED, NOT_EXERCISED, NOT_SELECTED), 0)
     for result in results:
         tally[result.verdict] += 1
     return tally

@@ -25,7 +25,8 @@ def per_area(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"area": area, **counts} for area, counts in table.items()]
 
 
-def render_html(document: dict[str, Any]) -> str:
+def render_html(document: dict[str, Any], signature: dict[str, Any]) -> str:
+    """The certificate; `signature` describes the bundle it is signed into (signing.py)."""
     return _ENV.get_template("report.html.j2").render(
-        doc=document, areas=per_area(document["requirements"])
+        doc=document, areas=per_area(document["requirements"]), signature=signature
     )
