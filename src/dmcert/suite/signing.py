@@ -137,6 +137,19 @@ def open_envelope(data: bytes, key: Ed25519PublicKey) -> dict[str, Any]:
     return parsed
 
 
+def claimed_signers(data: bytes) -> set[str]:
+    """The key fingerprints an envelope claims, unverified: its keyids and the statement's
+    signer. Only for saying which file is at fault once a signature has failed."""
+    try:
+        envelope = json.loads(data)
+        claimed = {entry.get("keyid") for entry in envelope["signatures"]}
+        predicate = json.loads(_b64decode(envelope["payload"]))["predicate"]
+        claimed.add(predicate["signer"]["fingerprint"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return {value for value in claimed if isinstance(value, str) and value}
+
+
 def _b64decode(text: str) -> bytes:
     """Standard or URL-safe base64, as DSSE requires a verifier to accept."""
     if not isinstance(text, str):

@@ -33,7 +33,16 @@ from dmcert.suite.bundle import (
     read_bundle,
     sha256,
 )
-from dmcert.suite.signing import SignatureInvalid, fingerprint, load_public_key, open_envelope
+from dmcert.suite.signing import (
+    SignatureInvalid,
+    claimed_signers,
+    fingerprint,
+    load_public_key,
+    open_envelope,
+)
+from dmcert.suite.verdicts import counts as verdict_counts
+
+VERDICT_ORDER = tuple(verdict_counts([]))
 
 
 class BundleInvalid(Exception):
@@ -60,7 +69,7 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
     except DamagedBundle as exc:
         raise BundleInvalid(f"{path.name}: {exc}") from None
     key = public_key or _bundled_key(members)
-    statement = _signed_statement(members, key)
+    statement = _signed_statement(members, key, bundled=public_key is None)
     predicate = statement.get("predicate")
     if not isinstance(predicate, dict):
         raise BundleInvalid(f"{ENVELOPE}: predicate: missing")
@@ -81,12 +90,19 @@ def _bundled_key(members: Mapping[str, bytes]) -> Ed25519PublicKey:
         raise BundleInvalid(str(exc)) from None
 
 
-def _signed_statement(members: Mapping[str, bytes], key: Ed25519PublicKey) -> dict[str, Any]:
+def _signed_statement(
+    members: Mapping[str, bytes], key: Ed25519PublicKey, bundled: bool
+) -> dict[str, Any]:
+    """The verified statement. When the bundle's own key fails, the envelope's keyid and
+    the statement's signer (both unverified) say which of the two files was changed."""
     if ENVELOPE not in members:
         raise BundleInvalid(f"{ENVELOPE}: missing")
     try:
         return open_envelope(members[ENVELOPE], key)
     except SignatureInvalid as exc:
+        claimed = claimed_signers(members[ENVELOPE])
+        if bundled and claimed and fingerprint(key) not in claimed:
+            raise BundleInvalid(f"{PUBLIC_KEY}: not the key that signed {ENVELOPE}") from None
         raise BundleInvalid(f"{ENVELOPE}: signature: {exc}") from None
 
 
@@ -170,13 +186,14 @@ def _print_summary(path: Path, verified: Verified) -> None:
             "  checked against the key inside the bundle: this proves the bundle is complete "
             "and unaltered since it was signed, not who signed it (use --public-key FILE)"
         )
-    print(f"target: {claims.get('target')}")
+    embedded = " (embedded reference target)" if claims.get("embedded_reference_target") else ""
+    print(f"target: {claims.get('target')}{embedded}")
     print(f"run: {claims.get('started')} — {claims.get('finished')}, seed {claims.get('seed')}")
     suite = claims.get("suite", {})
     print(f"suite: dmcert {suite.get('version')} sha256:{suite.get('sha256')}")
     print(
         f"verdict: {claims.get('badge')}: "
-        + ", ".join(f"{count} {verdict}" for verdict, count in counts.items() if count)
+        + ", ".join(f"{counts[v]} {v}" for v in VERDICT_ORDER if counts.get(v))
     )
     for waiver in claims.get("waivers", []):
         print(
