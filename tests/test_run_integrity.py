@@ -82,6 +82,9 @@ def test_a_signal_mid_run_exits_128_plus_n_with_incomplete_reports_and_no_leftov
     assert "INCOMPLETE" in (reports / "report.html").read_text()
     assert (reports / "junit.xml").exists()
     assert "INCOMPLETE" in output
+    verified = run_dmcert("verify", str(reports / "bundle.dmcert"), timeout=60)
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+    assert "verdict: INCOMPLETE" in verified.stdout
     assert _wait_for(lambda: not _children_of_run(scratch), 10), _children_of_run(scratch)
     assert list(scratch.iterdir()) == []
     assert {p.name for p in tmp_path.iterdir()} == {"reports", "tmp"}
