@@ -48,6 +48,8 @@ def print_summary(
             first = result.failures[0].message if result.failures else "; ".join(result.notes)
             console.print(f"[bold]{req.id}[/] {req.level} {result.verdict}: {req.text}")
             console.print(f"    {run.redactor.text(first)}", markup=False)
+            if result.verdict == WAIVED:
+                console.print(f"    {'; '.join(result.notes)}", markup=False)
     for use in written.waivers:
         if use.status != APPLIED:
             console.print(use.line(), markup=False)
