@@ -206,3 +206,41 @@ def test_the_run_ignores_modules_in_the_working_directory_and_leaves_no_litter(t
     )
     assert result.exit_code == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert {p.name for p in tmp_path.iterdir()} == {"secrets.py", "conftest.py", "reports"}
+
+
+def test_a_test_that_breaks_on_a_bug_of_dmcert_is_an_internal_error_not_a_failure(
+    tmp_path: Path,
+):
+    """A conformance test that raises anything but its checks' failure (here a TypeError) is
+    dmcert's bug: its requirement is `error`, not `fail`, and the run is INCOMPLETE, which
+    `dmcert check` turns into exit 4 — never blamed on the target."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    conformance = Path(__file__).resolve().parents[1] / "conformance"
+    for name in ("conftest.py", "pytest.ini"):
+        (suite / name).write_text((conformance / name).read_text(encoding="utf-8"))
+    (suite / "test_broken.py").write_text(
+        "import pytest\n\n\n"
+        '@pytest.mark.requirement("PAG-004")\n'
+        "def test_broken(expect):\n"
+        '    expect("PAG-004", True, "held")\n'
+        "    None + 1\n"
+    )
+    reports = tmp_path / "reports"
+    command = [sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini")]
+    proc = subprocess.run(
+        [*command, "--rootdir", str(suite), "-q", "--reports", str(reports)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=user_environment(),
+        check=False,
+    )
+    document = json.loads((reports / "results.json").read_text(encoding="utf-8"))
+    row = next(r for r in document["requirements"] if r["id"] == "PAG-004")
+    assert row["verdict"] == "error", proc.stdout[-3000:]
+    assert "TypeError" in " ".join(row["notes"])
+    assert document["verdict"] == "incomplete"
+    assert document["progress"]["internal_errors"] == 1
+    assert "internal error of dmcert" in document["badge"]

@@ -23,7 +23,7 @@ from dmcert.suite import interrupt, isolation, preflight
 from dmcert.suite.report import Written, write_reports
 from dmcert.suite.report.junit import NODEID_PROPERTY
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import NOT_RUN, TestOutcome, aggregate
+from dmcert.suite.verdicts import INTERNAL, NOT_RUN, TestOutcome, aggregate
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed
 from dmcert.testkit._transport import TargetDown, TargetNotAnswering
 
@@ -278,6 +278,10 @@ def _classify(report: pytest.TestReport, call: pytest.CallInfo) -> str | None:
         return "checked"
     if report.when != "call" or (excinfo is not None and excinfo.errisinstance(PreconditionFailed)):
         return "error"
+    if excinfo is not None and not excinfo.errisinstance(AssertionError):
+        # Conformance tests check through expect(); any other exception (a TypeError, a
+        # read-only violation...) is a bug in the suite, never the target's failure.
+        return INTERNAL
     return "failed"
 
 
@@ -296,6 +300,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     run.progress.stopped_by = _stopped_by(session, exitstatus)
+    run.progress.internal_errors = sum(
+        outcome.outcome == INTERNAL for outcome in config.stash[_OUTCOMES].values()
+    )
     results = aggregate(
         list(_catalogue().values()),
         config.stash[_OBSERVATIONS],

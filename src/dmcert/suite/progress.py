@@ -14,10 +14,15 @@ class Progress:
     finished: int = 0  # tests that reached their end, however they ended
     not_run: int = 0  # of those, tests not run because the target was down
     stopped_by: str | None = None  # "SIGINT", "internal error", "collection error", ...
+    internal_errors: int = 0  # tests that broke on a bug of dmcert: their rules went unverified
 
     @property
     def complete(self) -> bool:
-        return self.stopped_by is None and self.finished >= self.collected
+        return (
+            self.stopped_by is None
+            and self.internal_errors == 0
+            and self.finished >= self.collected
+        )
 
     @property
     def ran(self) -> int:
@@ -25,6 +30,8 @@ class Progress:
 
     def describe(self) -> str:
         """`interrupted by SIGINT after 238 of 418 tests`."""
+        if self.stopped_by is None and self.internal_errors:
+            return f"internal error of dmcert in {self.internal_errors} of {self.collected} tests"
         why = self.stopped_by or "stopped"
         if why.startswith("SIG"):
             why = f"interrupted by {why}"
@@ -37,4 +44,5 @@ class Progress:
             "tests_run": self.ran,
             "tests_not_run_target_down": self.not_run,
             "stopped_by": self.stopped_by,
+            "internal_errors": self.internal_errors,
         }

@@ -19,6 +19,7 @@ WAIVED = "waived"
 """A failure a waiver in force covers: reported with its evidence, not failing the gate."""
 INCOMPLETE = "incomplete"  # a run verdict only: the run did not get through its tests
 NOT_RUN = "not run"  # a test outcome: the target was down (or went down during the test)
+INTERNAL = "internal error"  # a test outcome: the test itself broke (a bug in dmcert)
 HEADLINES = {PASS: "CONFORMS", FAIL: "DOES NOT CONFORM", INCOMPLETE: "INCOMPLETE"}
 
 
@@ -95,7 +96,9 @@ def aggregate(
         elif result.verdict == NOT_EXERCISED:
             result.notes = _not_exercised_notes(result.requirement, related)
         elif result.verdict == ERROR:
-            result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
+            result.notes = [
+                f"{o.test}: {o.reason}" for o in related if o.outcome in ("error", INTERNAL)
+            ]
         elif result.verdict == PASS:
             result.notes = _partly_exercised_notes(related)
     return list(results.values())
@@ -104,7 +107,7 @@ def aggregate(
 def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool) -> str:
     if result.failures:
         return FAIL if result.requirement.level == "MUST" or strict else WARN
-    if any(o.outcome == "error" for o in related):
+    if any(o.outcome in ("error", INTERNAL) for o in related):
         return ERROR
     if any(o.outcome == "failed" for o in related):
         # A declaring test failed outside any expect(): attribute it to all it declares.
