@@ -3,9 +3,10 @@ mapping): pure functions from a ResourceMapping and a payload to a payload.
 
 Inbound (partner -> internal, before validation): each `fields` entry reads a partner path
 and writes an internal field, each array mapping maps a partner array item by item, static
-values are written last (they win), and top-level partner fields no mapping reads pass
-through unchanged unless the mapping owns that internal name. Outbound (internal ->
-partner): records, list rows, bulk summaries and error messages name the partner's fields.
+values are written last (they win), and partner fields no mapping reads pass through
+unchanged unless the mapping owns that internal name (at the top level and inside array
+items). Outbound (internal -> partner): records, list rows, bulk summaries and error
+messages name the partner's fields.
 
 A payload the mapping cannot apply is a MappingFailure (422 MAPPING_ERROR): a value on a
 mapped path whose shape the path cannot traverse (a string where `header.vendor` needs an
@@ -153,9 +154,13 @@ def _map_array(array: ArrayMapping, payload: dict[str, Any], creating: bool) -> 
         if not isinstance(item, dict):
             raise MappingFailure(f"{array.source}[{position}] is not an object")
         try:
-            mapped.append(_map_fields(array.fields, item, required if creating else ()))
+            fields = _map_fields(array.fields, item, required if creating else ())
         except MappingFailure as exc:
             raise MappingFailure(f"{array.source}[{position}]: {exc}") from None
+        read = {parse_path(partner)[0][0] for partner, _ in array.fields}
+        owned = {internal for _, internal in array.fields}
+        unmapped = {k: v for k, v in item.items() if k not in read and k not in owned}
+        mapped.append({**unmapped, **fields})
     return mapped
 
 
