@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from dmcert.contract.target_profile import load_profile
@@ -59,7 +60,14 @@ def test_a_partner_key_is_certified_against_a_target_serving_its_mapping_file(tm
         args = [f"--requirement={rule}" for rule in PARTNER_RULES]
         reports = tmp_path / "reports"
         result = run_dmcert(
-            "check", "--target", target.url, "--keys", str(profile), "--reports", str(reports), *args
+            "check",
+            "--target",
+            target.url,
+            "--keys",
+            str(profile),
+            "--reports",
+            str(reports),
+            *args,
         )
     assert result.exit_code == 0, result.stdout[-5000:] + result.stderr[-3000:]
     verdicts = {
@@ -75,3 +83,22 @@ def test_the_keys_file_written_by_serve_links_a_key_to_each_shipped_template(tmp
     assert {"partner_acumatica", "partner_sap_business_one", "partner_custom"} <= set(mapped)
     assert all(partner.illustrative for name, partner in mapped.items() if name != "partner_custom")
     assert mapped["partner_acumatica"].mapping("orders").identifier_field == "external_order_id"
+
+
+def test_the_integration_log_records_partner_key_name_raw_and_mapped_payload(tmp_path: Path):
+    (tmp_path / "acme.toml").write_text(PARTNER_FILE, encoding="utf-8")
+    with RunningTarget(partners=tmp_path / "acme.toml") as target:
+        keys = target.profile.keys
+        root = f"{target.url}/api/integrations/v1"
+        sent = {"po_number": "PO-LOG-1", "Details": [{"InventoryID": "NOPE", "OrderQty": 1}]}
+        httpx.post(f"{root}/orders/", json=sent, headers={"X-API-Key": keys["partner_acme"].value})
+        httpx.get(f"{root}/orders/", headers={"X-API-Key": keys["full"].value})
+        mapped, passed = target.audit_entries()[-2:]
+    assert (mapped["partner"], mapped["key_name"]) == ("acme", "partner_acme")
+    assert json.loads(mapped["payload"]) == sent
+    assert json.loads(mapped["mapped_payload"]) == {
+        "order_number": "PO-LOG-1",
+        "items": [{"sku_code": "NOPE", "quantity": 1}],
+        "metadata": {"source": "acme"},
+    }
+    assert (passed["partner"], passed["key_name"]) == ("", "full")
