@@ -67,9 +67,6 @@ def test_run_against_postgresql_backed_target_passes_without_leaking_keys(tmp_pa
 
 
 UNEXERCISED_MUST = {
-    "ENV-014": "needs a partner-mapped key; the embedded target mints none yet (separate issue)",
-    "IDN-010": "needs a partner-mapped key; the embedded target mints none yet (separate issue)",
-    "ERR-003": "MAPPING_ERROR arises only with partner-mapped keys (separate issue)",
     "ENV-015": "TLS: checked only against an https:// target (being added with dmcert serve --tls)",
     "AUTH-011": "revoking a key needs an admin route the reference target does not have",
     "AUTH-012": "disabling the workspace integration has no route in the API or the reference",

@@ -222,6 +222,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         help="field that /orders/{identifier}/ resolves",
     )
     serve.add_argument(
+        "--partners",
+        metavar="FILE",
+        help="partners and their field mappings (TOML [partners.NAME] tables; a target profile "
+        "holding them will do) instead of the shipped illustrative templates; --keys-out mints "
+        "one partner key per partner",
+    )
+    serve.add_argument(
         "--fault",
         action="append",
         default=[],

@@ -3,7 +3,10 @@
 TOML, as design.md describes: `[target]` holds facts such as the order identifier field,
 each `[keys.NAME]` one key with the scopes it was issued with. A key value may come from
 the environment (`key_env`) so secrets stay out of files. Key values never appear in the
-repr of these objects.
+repr of these objects. A key linked to a partner names it (`partner = "acme"`); the partner
+and its mappings sit in the profile's own `[partners.acme]` table or in a partners file
+(`partner_file = "acme.toml"`, relative to the profile), in the format of
+dmcert.contract.partners. A key without `partner` is a pass-through key.
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmcert.contract import scopes as scope_grammar
+from dmcert.contract.partners import (
+    Partner,
+    PartnerFileError,
+    dump_partner,
+    load_partners_file,
+    parse_partners,
+)
 from dmcert.contract.tls import client_context
 from dmcert.errors import UsageError
 
@@ -23,10 +33,10 @@ ORDER_IDENTIFIERS = ("external_order_id", "order_number")
 # Every field the keys file may hold, per table: anything else is most likely a typo (say
 # `scope` for `scopes`), which would otherwise silently change what the run verifies.
 _FIELDS = {
-    "": ("target", "reference", "keys"),
+    "": ("target", "reference", "keys", "partners"),
     "[target]": ("order_identifier", "shipped_order", "ca_file"),
     "[reference]": ("admin_token",),
-    "[keys.NAME]": ("key", "key_env", "scopes", "expired", "revoked"),
+    "[keys.NAME]": ("key", "key_env", "scopes", "expired", "revoked", "partner", "partner_file"),
 }
 
 
@@ -39,6 +49,10 @@ class ApiKey:
     scopes: tuple[str, ...] = ()
     expired: bool = False
     revoked: bool = False
+    partner: Partner | None = None
+    """The partner the key is linked to (its mappings apply); None: a pass-through key."""
+    partner_file: str | None = None
+    """Where the partner was read from, when not from the profile itself."""
 
     @property
     def usable(self) -> bool:
@@ -67,22 +81,34 @@ class TargetProfile:
             values.append(self.admin_token)
         return [value for value in values if value]
 
+    def mapped_keys(self) -> list[ApiKey]:
+        """The usable keys linked to a partner, by name."""
+        keys = [key for key in self.keys.values() if key.usable and key.partner is not None]
+        return sorted(keys, key=lambda key: key.name)
+
     def usable_key_with(self, resource: str, action: str) -> ApiKey | None:
-        """Some usable key granting `action` on `resource`, preferring the narrowest."""
+        """Some usable pass-through key granting `action` on `resource`, preferring the
+        narrowest (a partner key answers in its partner's names)."""
         candidates = [
             key
             for key in self.keys.values()
-            if key.usable and scope_grammar.grants(key.scopes, resource, action)
+            if key.usable
+            and key.partner is None
+            and scope_grammar.grants(key.scopes, resource, action)
         ]
         return min(candidates, key=lambda key: len(key.scopes), default=None)
 
     def full_key(self) -> ApiKey | None:
-        """A usable key granting every action on every resource."""
+        """A usable pass-through key granting every action on every resource."""
         for key in self.keys.values():
-            if key.usable and all(
-                scope_grammar.grants(key.scopes, resource, action)
-                for resource in scope_grammar.RESOURCES
-                for action in scope_grammar.ACTIONS
+            if (
+                key.usable
+                and key.partner is None
+                and all(
+                    scope_grammar.grants(key.scopes, resource, action)
+                    for resource in scope_grammar.RESOURCES
+                    for action in scope_grammar.ACTIONS
+                )
             ):
                 return key
         return None
@@ -127,7 +153,13 @@ def parse_profile(data: dict, source: str = "keys file", base: Path | None = Non
     keys_table = data.get("keys", {})
     if not isinstance(keys_table, dict):
         raise UsageError(f"{source}: [keys] must hold [keys.NAME] tables")
-    keys = {name: _parse_key(name, entry, source) for name, entry in keys_table.items()}
+    try:
+        partners = parse_partners(data.get("partners", {}), source)
+    except PartnerFileError as exc:
+        raise UsageError(str(exc)) from None
+    keys = {
+        name: _parse_key(name, entry, source, partners, base) for name, entry in keys_table.items()
+    }
     return TargetProfile(
         order_identifier=order_identifier,
         shipped_order=target.get("shipped_order"),
@@ -157,7 +189,36 @@ def _ca_file(value: object, base: Path | None, source: str) -> Path | None:
     return path
 
 
-def _parse_key(name: str, entry: object, source: str) -> ApiKey:
+def _partner_of(
+    entry: dict, where: str, partners: dict[str, Partner], base: Path | None
+) -> Partner | None:
+    """The key's partner: from its partner_file, else from the profile's [partners]."""
+    name = entry.get("partner")
+    if name is None:
+        if "partner_file" in entry:
+            raise UsageError(f"{where}: partner_file needs partner (the partner's name in it)")
+        return None
+    if not isinstance(name, str) or not name:
+        raise UsageError(f"{where}: partner must be a partner's name")
+    if "partner_file" in entry:
+        path = Path(str(entry["partner_file"])).expanduser()
+        path = base / path if base and not path.is_absolute() else path
+        try:
+            partners = load_partners_file(path)
+        except PartnerFileError as exc:
+            raise UsageError(f"{where}: {exc}") from None
+    if name not in partners:
+        raise UsageError(f"{where}: partner {name!r} is not defined ([partners.{name}])")
+    return partners[name]
+
+
+def _parse_key(
+    name: str,
+    entry: object,
+    source: str,
+    partners: dict[str, Partner] | None = None,
+    base: Path | None = None,
+) -> ApiKey:
     where = f"{source}: [keys.{name}]"
     if not isinstance(entry, dict):
         raise UsageError(f"{where} must be a table")
@@ -184,6 +245,8 @@ def _parse_key(name: str, entry: object, source: str) -> ApiKey:
         scopes=tuple(scopes),
         expired=bool(entry.get("expired", False)),
         revoked=bool(entry.get("revoked", False)),
+        partner=_partner_of(entry, where, partners or {}, base),
+        partner_file=entry.get("partner_file"),
     )
 
 
@@ -211,6 +274,17 @@ def dump_profile(profile: TargetProfile) -> str:
             lines.append("expired = true")
         if key.revoked:
             lines.append("revoked = true")
+        if key.partner is not None:
+            lines.append(f"partner = {_toml_str(key.partner.name)}")
+            if key.partner_file:
+                lines.append(f"partner_file = {_toml_str(key.partner_file)}")
+    inline = {
+        key.partner.name: key.partner
+        for key in profile.keys.values()
+        if key.partner is not None and not key.partner_file
+    }
+    for partner in inline.values():
+        lines += ["", *dump_partner(partner)]
     return "\n".join(lines) + "\n"
 
 

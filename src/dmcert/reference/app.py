@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from dmcert.contract.partners import ResourceMapping
 from dmcert.reference import (
     admin,
     audit,
@@ -31,6 +32,7 @@ from dmcert.reference import (
     inventory,
     locations,
     orders,
+    partner_calls,
     products,
     responses,
     routing,
@@ -162,10 +164,12 @@ class ReferenceApi:
                 identifier=match.identifier,
                 query=incoming.query,
                 body=incoming.body,
+                identifier_field=partner_calls.identifier_field(settings, caller, match.resource),
             )
             if not auth.may(settings, caller, incoming.method, match.resource):
                 self._denied_anyway(call, endpoint)
                 raise auth.scope_denied()
+            mapping = partner_calls.mapping_for(settings, caller, match.resource)
         except auth.Denied as denied:
             return denied.result
         except ApiError as exc:
@@ -175,11 +179,9 @@ class ReferenceApi:
         except Exception:
             log.exception("unexpected error before the handler")
             return responses.error(settings, _internal())
-        result = self._handle(call, endpoint)
+        result = self._handle(call, endpoint, mapping)
         try:
-            audit.record(
-                self.db, caller.name, incoming.method, incoming.path, incoming.body, result
-            )
+            audit.record(self.db, caller, incoming.method, incoming.path, call, result)
         except Exception:
             log.exception("audit log write failed")
         return result
@@ -193,16 +195,23 @@ class ReferenceApi:
             with contextlib.suppress(ApiError):
                 endpoint.handler(call)
 
-    def _handle(self, call: Call, endpoint: Endpoint) -> Result:
+    def _handle(self, call: Call, endpoint: Endpoint, mapping: ResourceMapping | None) -> Result:
+        """The handler's answer; with a partner mapping, the body mapped before validation
+        and the answer reverse-mapped (partner_calls)."""
         try:
-            return endpoint.handler(call)
+            if mapping is not None:
+                partner_calls.map_request(call, mapping)
+            result = endpoint.handler(call)
         except ApiError as exc:
-            return responses.error(self.settings, exc)
+            result = responses.error(self.settings, exc)
         except DropConnection:
             raise
         except Exception:
             log.exception("unexpected error in %s %s", call.method, call.resource)
             return responses.error(self.settings, _internal())
+        if mapping is None:
+            return result
+        return partner_calls.map_result(self.settings, mapping, result)
 
 
 async def _drop_connection(receive: Receive) -> None:

@@ -1,14 +1,18 @@
 """The integration log (decisions.md, Audit log): one entry per request that passed the
-auth layer, with the key's name (never the key), request line, status, log status, raw
-payload and the id of the record created or changed."""
+auth layer, with the partner (empty for a pass-through key), the key's name (never the key),
+request line, status, log status, raw payload, mapped payload (what validation saw) and the
+id of the record created or changed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from dmcert.reference import clock
+from dmcert.reference.auth import Caller
+from dmcert.reference.context import Call
 from dmcert.reference.database import Database, audit_log
 from dmcert.reference.records import timestamp
 from dmcert.reference.responses import Result
@@ -23,19 +27,26 @@ def _storable(value: str) -> str:
     return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
+def _text(payload: bytes) -> str:
+    return _storable(payload[:PAYLOAD_LIMIT].decode("utf-8", "replace"))
+
+
 def record(
-    db: Database, key_name: str, method: str, path: str, payload: bytes, result: Result
+    db: Database, caller: Caller, method: str, path: str, call: Call, result: Result
 ) -> None:
     message = result.error_message
+    mapped = call.body if call.mapped is None else json.dumps(call.mapped).encode("utf-8")
     entry = {
         "time": clock.now(),
-        "key_name": _storable(key_name),
+        "partner": _storable(caller.partner or ""),
+        "key_name": _storable(caller.name),
         "method": method,
         "path": _storable(path),
         "status_code": result.status,
         "log_status": result.log_status,
         "error_message": _storable(message) if message else None,
-        "payload": _storable(payload[:PAYLOAD_LIMIT].decode("utf-8", "replace")),
+        "payload": _text(call.body),
+        "mapped_payload": _text(mapped),
         "record_id": result.record_id,
     }
 

@@ -26,10 +26,12 @@ _MAX_KEY_LENGTH = 512
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated key: its name (for the audit log) and scopes, never its value."""
+    """The authenticated key: its name (for the audit log), scopes and partner (None for a
+    pass-through key), never its value."""
 
     name: str
     scopes: tuple[str, ...]
+    partner: str | None = None
 
 
 class Denied(Exception):
@@ -61,7 +63,7 @@ def authenticate(conn: Connection, settings: Settings, header: str | None) -> Ca
     expired = row.expires_at is not None and row.expires_at <= datetime.now(UTC)
     if expired and not settings.has("expired_key_accepted"):
         raise Denied(responses.detail(401, responses.AUTH_EXPIRED))
-    return Caller(row.name, tuple(row.scopes))
+    return Caller(row.name, tuple(row.scopes), row.partner)
 
 
 def may(settings: Settings, caller: Caller, method: str, resource: str) -> bool:

@@ -29,7 +29,15 @@ class Call:
     identifier: str | None
     query: Mapping[str, str]
     body: bytes
+    identifier_field: str | None = None
+    """The field `{identifier}` names for a partner key; None: the platform default."""
+    mapped: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    """The payload after the partner's mapping (what validation sees), if one applied."""
     _parsed: dict[str, Any] | None = field(default=None, init=False, repr=False)
+
+    def use_mapped(self, payload: dict[str, Any]) -> None:
+        """Validate and handle `payload` (the mapped body) instead of the body as sent."""
+        self.mapped = self._parsed = payload
 
     def json(self) -> dict[str, Any]:
         """The body as a JSON object (400 VALIDATION_ERROR otherwise)."""

@@ -80,6 +80,7 @@ api_keys = Table(
     Column("scopes", JSON, nullable=False),
     Column("expires_at", UTCDateTime()),
     Column("is_active", Boolean, nullable=False),
+    Column("partner", String(255)),  # None: a pass-through key
 )
 
 products = Table(
@@ -168,7 +169,17 @@ audit_log = Table(
     Column("error_message", Text),
     Column("payload", Text, nullable=False),
     Column("record_id", String(36)),
+    Column("partner", String(255)),  # empty for pass-through keys
+    Column("mapped_payload", Text),
 )
+
+ADDED_COLUMNS = (
+    ("ref_api_keys", "partner", "VARCHAR(255)"),
+    ("ref_audit_log", "partner", "VARCHAR(255)"),
+    ("ref_audit_log", "mapped_payload", "TEXT"),
+)
+"""Columns added after the first release of the schema: a PostgreSQL database made before
+them gets them at start (a SQLite database is always the target's own, made fresh)."""
 
 
 UNIQUE_INDEXES_DROPPED = {
@@ -253,6 +264,11 @@ class Database:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
             metadata.create_all(conn)
+            if not self.is_sqlite:
+                for table, column, kind in ADDED_COLUMNS:
+                    conn.execute(
+                        text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+                    )
 
     def drop_unique_indexes(self, faults: frozenset[str]) -> None:
         """Drop the unique indexes the injected race faults do without (UNIQUE_INDEXES_DROPPED).

@@ -268,6 +268,33 @@ FAULTS: Registry[Fault] = Registry(
             ("LIM-004",),
             schema_blamed_on=("ERR-004",),
         ),
+        # partner keys and field mapping
+        Fault(
+            "mapped_error_not_reversed",
+            "a validation error of a partner key names the internal field",
+            ("ENV-014",),
+        ),
+        Fault(
+            "static_value_dropped",
+            "the static values of a mapping are not injected",
+            ("ENV-019",),
+        ),
+        Fault(
+            "inactive_mapping_applied",
+            "an inactive mapping is applied like an active one",
+            ("ENV-020",),
+        ),
+        Fault(
+            "dot_path_written_flat",
+            "responses write a partner dot path as one flat key (header.vendor.name)",
+            ("ENV-016",),
+        ),
+        Fault("mapping_error_400", "MAPPING_ERROR is answered with 400", ("ERR-003",)),
+        Fault(
+            "partner_default_identifier_ignored",
+            "a partner key's {identifier} skips the partner default_identifier_field",
+            ("IDN-010",),
+        ),
         # versioning
         Fault(
             "locations_without_slash",

@@ -1,8 +1,10 @@
 """Minting the keys a conformance run needs, and the target profile that describes them.
 
 One key per scope case the suite exercises (full, read-only, write-only, a resource
-wildcard, one per resource and action), plus an expired and a revoked key. The database
-keeps only each key's digest; the values exist only in the returned profile.
+wildcard, one per resource and action), an expired and a revoked key, and one full-scope
+partner key per partner the target knows (`partner_<name>`, linked to it, with its mapping
+in the profile). The database keeps only each key's digest; the values exist only in the
+returned profile.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def _key_row(name: str, value: str, scopes: list[str], **extra: Any) -> dict[str
         "scopes": scopes,
         "expires_at": None,
         "is_active": True,
+        "partner": None,
         **extra,
     }
 
@@ -69,6 +72,10 @@ def mint_profile(db: Database, settings: Settings) -> TargetProfile:
     keys["revoked"] = ApiKey("revoked", revoked, tuple(FULL), revoked=True)
     rows.append(_key_row("expired", expired, FULL, expires_at=past))
     rows.append(_key_row("revoked", revoked, FULL, is_active=False))
+    for partner in settings.partners.values():
+        name, value = f"partner_{partner.name}", new_key()
+        keys[name] = ApiKey(name, value, tuple(FULL), partner=partner)
+        rows.append(_key_row(name, value, FULL, partner=partner.name))
 
     def work(conn: Connection) -> str:
         conn.execute(insert(api_keys), rows)

@@ -132,6 +132,15 @@ def identifier_column(settings: Settings) -> Column:
     )
 
 
+def lookup_column(call: Call) -> Column:
+    """The column a call's `{identifier}` names: a partner key's resolved field, else the
+    platform default (identifier_column)."""
+    field = call.identifier_field
+    if field is None or field == call.settings.order_identifier:
+        return identifier_column(call.settings)
+    return orders.c.order_number if field == "order_number" else orders.c.external_order_id
+
+
 def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
     return {
         "id": line["id"],
@@ -289,7 +298,7 @@ def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str,
 def retrieve(call: Call) -> Result:
     key = call.key(WHAT)
     with call.db.read() as conn:
-        row = find(conn, orders, identifier_column(call.settings), key)
+        row = find(conn, orders, lookup_column(call), key)
         if row is None:
             raise call.missing(WHAT)
         lines = _lines_of(conn, [row["id"]])[row["id"]]
@@ -301,7 +310,7 @@ def replace(call: Call) -> Result:
     values = _with_external_key(call.settings, values)
     key = call.key(WHAT)
     if call.settings.has("torn_put"):
-        column = identifier_column(call.settings)
+        column = lookup_column(call)
         torn = update_field_by_field(call.db, orders, column, key, values)
         if torn is None:
             raise call.missing(WHAT)
@@ -309,7 +318,7 @@ def replace(call: Call) -> Result:
             return ok(view(torn, _lines_of(conn, [torn["id"]])[torn["id"]]), record_id=torn["id"])
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
-        row = find(conn, orders, identifier_column(call.settings), key, lock=True)
+        row = find(conn, orders, lookup_column(call), key, lock=True)
         if row is None:
             raise call.missing(WHAT)
         _check_unique(conn, {"external_key": values.get("external_key")}, row["id"])
@@ -334,7 +343,7 @@ def cancel(call: Call) -> Result:
         return _cancel_from_stale_read(call, key, reason)
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
-        row = find(conn, orders, identifier_column(settings), key, lock=True)
+        row = find(conn, orders, lookup_column(call), key, lock=True)
         if row is None:
             raise call.missing(WHAT)
         _refuse_if_shipped(settings, row)
@@ -361,7 +370,7 @@ def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
     """Fault stale_cancel: the order is read, and after a pause written back whole with
     status cancelled, undoing any update committed in between (a lost update)."""
     with call.db.read() as conn:
-        row = find(conn, orders, identifier_column(call.settings), key)
+        row = find(conn, orders, lookup_column(call), key)
     if row is None:
         raise call.missing(WHAT)
     _refuse_if_shipped(call.settings, row)

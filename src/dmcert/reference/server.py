@@ -27,6 +27,7 @@ from urllib.parse import quote
 import httpx
 import uvicorn
 
+from dmcert.contract.partners import load_partners_file
 from dmcert.contract.target_profile import TargetProfile, load_profile, write_profile
 from dmcert.contract.tls import client_context
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
@@ -77,6 +78,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.database import open_database
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
+    from dmcert.reference.templates import shipped_templates
     from dmcert.reference.tls import LocalCA
 
     try:
@@ -88,11 +90,15 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         url = args.db or f"sqlite:///{Path(scratch) / 'reference.db'}"
         try:
+            partners = load_partners_file(args.partners) if args.partners else shipped_templates()
             settings = Settings(
-                db_url=url, order_identifier=args.order_identifier, faults=frozenset(args.fault)
+                db_url=url,
+                order_identifier=args.order_identifier,
+                faults=frozenset(args.fault),
+                partners=partners,
             )
             db = open_database(url, settings.faults)
-        except ValueError as exc:
+        except ValueError as exc:  # PartnerFileError included
             print(f"dmcert serve: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         try:
@@ -145,7 +151,7 @@ class RunningTarget:
     """A reference target in a subprocess (`python -m dmcert serve --port 0`).
 
     with RunningTarget(db_url=None, faults=(), order_identifier="external_order_id",
-                       keys_out=None, tls=False) as target:
+                       keys_out=None, tls=False, partners=None) as target:
         target.url, target.profile, target.keys_path, target.audit_writes()
 
     With tls=True it serves HTTPS (`dmcert serve --tls`); target.profile.ca_file is the test
@@ -159,8 +165,10 @@ class RunningTarget:
         order_identifier: str = "external_order_id",
         keys_out: str | Path | None = None,
         tls: bool = False,
+        partners: str | Path | None = None,
     ) -> None:
         self.db_url = db_url
+        self.partners = partners
         self.tls = tls
         self.faults = tuple(faults)
         self.order_identifier = order_identifier
@@ -185,6 +193,8 @@ class RunningTarget:
         command += ["--db", self.db_url or f"sqlite:///{scratch / 'reference.db'}"]
         if self.tls:
             command.append("--tls")
+        if self.partners:
+            command += ["--partners", str(Path(self.partners).absolute())]
         for fault in self.faults:
             command += ["--fault", fault]
         stdout = (scratch / "stdout").open("w+b")

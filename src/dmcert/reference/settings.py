@@ -5,16 +5,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from dmcert.contract.partners import Partner
 from dmcert.reference.faults import FAULTS
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Database, order identifier, injected faults and the instance's secrets."""
+    """Database, order identifier, injected faults, partners and the instance's secrets."""
 
     db_url: str
     order_identifier: str = "external_order_id"
     faults: frozenset[str] = frozenset()
+    partners: dict[str, Partner] = field(default_factory=dict, compare=False)
+    """The partners keys can be linked to, by name (`dmcert serve --partners`)."""
     cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 

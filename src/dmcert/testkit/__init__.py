@@ -10,6 +10,7 @@ The contract names a test needs (operations, scopes, keys) are re-exported here 
 test module has one import line for dmcert.
 """
 
+from dmcert.contract.partners import REQUIRED, ResourceMapping, resolve_identifier
 from dmcert.contract.probe import answers_as_the_api
 from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
@@ -28,6 +29,18 @@ from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._params import method_marks, operation_params
+from dmcert.testkit._partner import (
+    ABSENT,
+    RESPONSE_ITEM_FIELDS,
+    UNCHECKED,
+    PartnerPayload,
+    build_payload,
+    get_path,
+    kind_of,
+    matches,
+    remove_path,
+    set_path,
+)
 from dmcert.testkit._records import Records
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
@@ -56,13 +69,17 @@ from dmcert.testkit._tls import (
 from dmcert.testkit._transport import TargetNotAnswering
 
 __all__ = [
+    "ABSENT",
     "BASE_PATH",
     "INVALID_UPDATE",
     "MAX_BURST",
     "NO_BODY",
     "READ_ONLY_METHODS",
     "REDACTED",
+    "REQUIRED",
+    "RESPONSE_ITEM_FIELDS",
     "TLS_1_2_OR_NEWER",
+    "UNCHECKED",
     "ApiClient",
     "ApiKey",
     "Burst",
@@ -74,10 +91,12 @@ __all__ = [
     "Observation",
     "Operation",
     "Page",
+    "PartnerPayload",
     "PreconditionFailed",
     "ReadOnlyViolation",
     "Records",
     "Reply",
+    "ResourceMapping",
     "Send",
     "Shot",
     "Subjects",
@@ -86,14 +105,18 @@ __all__ = [
     "Walk",
     "action_for",
     "answers_as_the_api",
+    "build_payload",
     "client_context",
     "create_subjects",
     "fire",
+    "get_path",
     "handshake",
     "is_single",
+    "kind_of",
     "lines_of",
     "listed_identifier",
     "load_spec",
+    "matches",
     "method_marks",
     "must",
     "natural_key",
@@ -106,7 +129,10 @@ __all__ = [
     "plain_http_roots",
     "read_call",
     "rejected_call",
+    "remove_path",
+    "resolve_identifier",
     "search",
+    "set_path",
     "stable",
     "tls_1_1_only_context",
     "track_created",
