@@ -9,7 +9,15 @@ import pytest
 
 from dmcert.suite.plugin import RUN, expect_for
 from dmcert.suite.run import Run
-from dmcert.testkit import ApiClient, ApiKey, Expect, Records, TargetProfile
+from dmcert.testkit import (
+    NO_ADMIN,
+    ApiClient,
+    ApiKey,
+    Expect,
+    Records,
+    ReferenceAdmin,
+    TargetProfile,
+)
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +65,12 @@ def records(run: Run, api: ApiClient) -> Iterator[Records]:
 @pytest.fixture
 def expect(request: pytest.FixtureRequest) -> Expect:
     return expect_for(request.node)
+
+
+@pytest.fixture(scope="session")
+def admin(run: Run) -> ReferenceAdmin:
+    """The reference target's admin routes; rules that need them are not exercised elsewhere."""
+    found = ReferenceAdmin.of(run.target, run.profile, run.redactor)
+    if found is None:
+        pytest.skip(NO_ADMIN)
+    return found

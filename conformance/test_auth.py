@@ -7,7 +7,15 @@ import secrets
 
 import pytest
 
-from dmcert.testkit import Reply, method_marks, operation_params, operations, path_of, rejected_call
+from dmcert.testkit import (
+    Reply,
+    method_marks,
+    must,
+    operation_params,
+    operations,
+    path_of,
+    rejected_call,
+)
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_KEY = "Invalid API key"
@@ -116,6 +124,50 @@ def test_revoked_key_is_401_invalid_api_key(op, run, api, profile, expect):
     if key is None:
         pytest.skip("the target profile declares no revoked key")
     expect_unusable_key_refused(op, run, api, expect, key, "AUTH-006", INVALID_KEY, "revoked")
+
+
+@pytest.mark.requirement("AUTH-011")
+@pytest.mark.writes
+def test_a_revoked_key_is_refused_on_the_next_request(run, api, admin, expect):
+    """AUTH-011: revoking a key takes effect on the next request: a key that was just served
+    is 401 once revoked (revoked through the reference target's admin route)."""
+    key = admin.mint_key(f"{run.prefix}revocable", ["integrations.orders.read"])
+    before = api.get(path_of("orders"), key=key, params={"limit": "1"})
+    must(before, 200, "a request with a freshly minted key")
+    admin.revoke(key.name)
+    after = api.get(path_of("orders"), key=key, params={"limit": "1"})
+    expect(
+        "AUTH-011",
+        after.status == 401,
+        f"the next request with the revoked key {said(after)}",
+        before,
+        after,
+    )
+
+
+@pytest.mark.requirement("AUTH-013")
+def test_auth_rejections_are_not_written_to_the_integration_log(run, api, admin, profile, expect):
+    """AUTH-013: 401 and 403 rejections of the auth layer never reach the integration log
+    (read through the reference target's admin route): an unknown key, no key, and a key
+    without the scope, each on a path no other request uses."""
+    start = admin.log_position()
+    marker = f"{run.prefix}unlogged-{secrets.token_hex(4)}"
+    path = path_of("products", marker)
+    replies = [api.get(path, key=unknown_key()), api.get(path, key=None)]
+    narrow = next(
+        (k for k in profile.keys.values() if k.usable and not k.allows("GET", "products")), None
+    )
+    if narrow is not None:
+        replies.append(api.get(path, key=narrow))
+    refused = [reply for reply in replies if reply.status in (401, 403)]
+    logged = [entry for entry in admin.log_after(start) if marker in str(entry.get("path"))]
+    expect(
+        "AUTH-013",
+        refused and not logged,
+        f"{len(logged)} integration-log entries for {len(refused)} refused requests "
+        f"(statuses {[reply.status for reply in replies]})",
+        *replies,
+    )
 
 
 @pytest.mark.requirement("AUTH-008")

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
-import httpx
 import pytest
 
 from dmcert.testkit import (
     ApiClient,
     Records,
+    ReferenceAdmin,
     Reply,
-    client_context,
     lines_of,
     must,
     pages,
@@ -499,24 +497,6 @@ def test_put_takes_any_non_empty_status(api, records, sku, expect):
     expect("ORD-026", is_error(reply, "VALIDATION_ERROR"), f"empty status {reply.said}", reply)
 
 
-def ship(run, profile, identifier: str) -> bool:
-    """Mark an order shipped through the reference target's admin route (the API cannot
-    ship); False when the profile holds no admin token or the route refuses."""
-    if not profile.admin_token:
-        return False
-    url = f"{run.target}/_reference/orders/{quote(identifier, safe='')}/ship"
-    try:
-        response = httpx.post(
-            url,
-            headers={"X-Admin-Token": profile.admin_token},
-            timeout=10,
-            verify=client_context(profile.ca_file),
-        )
-    except httpx.HTTPError:
-        return False
-    return response.status_code == 200
-
-
 @pytest.mark.requirement("ORD-027")
 @pytest.mark.writes
 def test_put_on_a_cancelled_or_shipped_order_is_allowed(run, profile, api, records, sku, expect):
@@ -526,7 +506,8 @@ def test_put_on_a_cancelled_or_shipped_order_is_allowed(run, profile, api, recor
     must(cancel(api, records, cancelled), 200, "cancelling an order")
     subjects = [("cancelled", cancelled)]
     shipped = records.order(sku)
-    if ship(run, profile, records.order_id(shipped)):
+    admin = ReferenceAdmin.of(run.target, profile, run.redactor)
+    if admin is not None and admin.ship(records.order_id(shipped)):
         subjects.append(("shipped", shipped))
     for state, order in subjects:
         reply = api.put(path_of("orders", records.order_id(order)), json={"notes": "late note"})

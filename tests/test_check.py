@@ -67,10 +67,7 @@ def test_run_against_postgresql_backed_target_passes_without_leaking_keys(tmp_pa
 
 
 UNEXERCISED_MUST = {
-    "ENV-015": "TLS: checked only against an https:// target (being added with dmcert serve --tls)",
-    "AUTH-011": "revoking a key needs an admin route the reference target does not have",
     "AUTH-012": "disabling the workspace integration has no route in the API or the reference",
-    "AUTH-013": "the integration log is internal to a target (only the reference exposes it)",
     "SCOPE-001": "the scope grammar is what a key is issued with, not an API behaviour",
 }
 """MUST requirements an embedded --quick run leaves unexercised, each for its reason; any

@@ -2,9 +2,11 @@
 
 GET /_reference/health (open), and with header X-Admin-Token: GET /_reference/audit?after=N
 (log entries after seq N), GET /_reference/audit/writes (count of recorded writes),
-GET /_reference/methods (requests received per HTTP method, answered or refused), and
-POST /_reference/orders/{identifier}/ship (how the suite gets a shipped order). Never
-affected by injected faults.
+GET /_reference/audit/position (the newest entry's seq), GET /_reference/methods (requests
+received per HTTP method, answered or refused), POST /_reference/orders/{identifier}/ship
+(how the suite gets a shipped order), POST /_reference/keys {"name", "scopes"} (a new key,
+its value answered once) and POST /_reference/keys/{name}/revoke (the dashboard's revoke),
+for the rules the API alone cannot reach. Never affected by injected faults.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dmcert.reference import audit, orders
+from dmcert.contract import scopes as scope_grammar
+from dmcert.reference import audit, keys, orders
 from dmcert.reference.database import Database
 from dmcert.reference.responses import encode
 from dmcert.reference.settings import Settings
@@ -52,6 +55,13 @@ async def respond(
         raw = request.query_params.get("after", "0")
         after = int(raw) if raw.isdigit() and len(raw) < 19 else 0
         return _json(200, await run_in_threadpool(audit.entries, db, after))
+    if parts == ["audit", "position"] and method == "GET":
+        return _json(200, {"position": await run_in_threadpool(audit.position, db)})
+    if parts == ["keys"] and method == "POST":
+        return await _mint_key(db, request)
+    if len(parts) == 3 and parts[0] == "keys" and parts[2] == "revoke" and method == "POST":
+        revoked = parts[1] is not None and await run_in_threadpool(keys.revoke, db, parts[1])
+        return _json(200, {"revoked": parts[1]}) if revoked else _not_found()
     if parts == ["audit", "writes"] and method == "GET":
         return _json(200, {"writes": await run_in_threadpool(audit.writes, db)})
     if parts == ["methods"] and method == "GET":
@@ -65,3 +75,20 @@ async def respond(
             return _not_found()
         return _json(200, {"success": True, "data": order})
     return _not_found()
+
+
+async def _mint_key(db: Database, request: Request) -> Response:
+    try:
+        body = await request.json()
+        name, scopes = body["name"], body["scopes"]
+    except (ValueError, KeyError, TypeError):
+        return _json(400, {"detail": 'expected {"name": ..., "scopes": [...]}'})
+    valid = isinstance(scopes, list) and all(
+        isinstance(s, str) and scope_grammar.is_valid(s) for s in scopes
+    )
+    if not isinstance(name, str) or clean_string(name) or not valid:
+        return _json(400, {"detail": "a key needs a name and documented scopes"})
+    value = await run_in_threadpool(keys.mint_one, db, name, scopes)
+    if value is None:
+        return _json(409, {"detail": f"a key named {name!r} exists"})
+    return _json(200, {"name": name, "key": value})

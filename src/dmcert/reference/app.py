@@ -171,6 +171,10 @@ class ReferenceApi:
                 raise auth.scope_denied()
             mapping = partner_calls.mapping_for(settings, caller, match.resource)
         except auth.Denied as denied:
+            if settings.has("auth_rejections_logged"):
+                audit.record_refusal(
+                    self.db, incoming.method, incoming.path, denied.result.status, incoming.body
+                )
             return denied.result
         except ApiError as exc:
             return responses.error(settings, exc)

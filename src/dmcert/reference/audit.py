@@ -53,12 +53,37 @@ def record(
     db.append(lambda conn: conn.execute(insert(audit_log).values(entry)))
 
 
+def record_refusal(db: Database, method: str, path: str, status: int, body: bytes) -> None:
+    """The auth_rejections_logged fault: a 401/403 written to the log, which the
+    integration-logs page says never happens."""
+    entry = {
+        "time": clock.now(),
+        "partner": "",
+        "key_name": "",
+        "method": method,
+        "path": _storable(path),
+        "status_code": status,
+        "log_status": "auth_error",
+        "error_message": None,
+        "payload": _text(body),
+        "mapped_payload": _text(body),
+        "record_id": None,
+    }
+    db.append(lambda conn: conn.execute(insert(audit_log).values(entry)))
+
+
 def entries(db: Database, after: int) -> list[dict[str, Any]]:
     """Up to 5,000 entries with seq greater than `after`, oldest first."""
     query = select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq)
     with db.read() as conn:
         rows = conn.execute(query.limit(_PAGE)).mappings().all()
     return [{**row, "time": timestamp(row["time"])} for row in rows]
+
+
+def position(db: Database) -> int:
+    """The seq of the newest entry, 0 for an empty log: where a reader starts watching."""
+    with db.read() as conn:
+        return int(conn.execute(select(func.max(audit_log.c.seq))).scalar() or 0)
 
 
 def writes(db: Database) -> int:

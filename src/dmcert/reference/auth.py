@@ -42,6 +42,11 @@ class Denied(Exception):
         self.result = result
 
 
+_ACCEPTED: dict[str, Caller] = {}
+"""The revocation_delayed fault: callers remembered once accepted, so a key revoked later
+keeps working (a cache without invalidation)."""
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -55,6 +60,8 @@ def authenticate(conn: Connection, settings: Settings, header: str | None) -> Ca
     if len(header) > _MAX_KEY_LENGTH:
         raise Denied(responses.detail(401, invalid))
     digest = hash_key(header)
+    if settings.has("revocation_delayed") and digest in _ACCEPTED:
+        return _ACCEPTED[digest]
     row = conn.execute(select(api_keys).where(api_keys.c.key_hash == digest)).first()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise Denied(responses.detail(401, invalid))
@@ -63,7 +70,10 @@ def authenticate(conn: Connection, settings: Settings, header: str | None) -> Ca
     expired = row.expires_at is not None and row.expires_at <= datetime.now(UTC)
     if expired and not settings.has("expired_key_accepted"):
         raise Denied(responses.detail(401, responses.AUTH_EXPIRED))
-    return Caller(row.name, tuple(row.scopes), row.partner)
+    caller = Caller(row.name, tuple(row.scopes), row.partner)
+    if settings.has("revocation_delayed"):
+        _ACCEPTED[digest] = caller
+    return caller
 
 
 def may(settings: Settings, caller: Caller, method: str, resource: str) -> bool:

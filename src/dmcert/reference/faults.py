@@ -85,6 +85,16 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "invalid_key_wrong_detail", "an unknown key gets a different detail text", ("AUTH-004",)
         ),
+        Fault(
+            "revocation_delayed",
+            "accepted keys are cached: a key revoked later keeps working",
+            ("AUTH-011",),
+        ),
+        Fault(
+            "auth_rejections_logged",
+            "401/403 auth-layer rejections are written to the integration log",
+            ("AUTH-013",),
+        ),
         # scopes
         Fault(
             "read_key_can_delete",

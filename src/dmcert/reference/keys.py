@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, update
 
 from dmcert.contract.scopes import RESOURCES
 from dmcert.contract.target_profile import ApiKey, TargetProfile
@@ -88,6 +88,30 @@ def mint_profile(db: Database, settings: Settings) -> TargetProfile:
         admin_token=settings.admin_token,
         keys=keys,
     )
+
+
+def mint_one(db: Database, name: str, scopes: list[str]) -> str | None:
+    """A new active key named `name` (admin route, for the revocation rule); None when the
+    name is taken. The value is returned once and only its digest is stored."""
+    value = new_key()
+
+    def work(conn: Connection) -> bool:
+        if conn.execute(api_keys.select().where(api_keys.c.name == name)).first():
+            return False
+        conn.execute(insert(api_keys), [_key_row(name, value, scopes)])
+        return True
+
+    return value if db.write(work) else None
+
+
+def revoke(db: Database, name: str) -> bool:
+    """Deactivate the key `name` (is_active false, as the dashboard's revoke does)."""
+
+    def work(conn: Connection) -> bool:
+        done = conn.execute(update(api_keys).where(api_keys.c.name == name).values(is_active=False))
+        return done.rowcount > 0
+
+    return db.write(work)
 
 
 def _shipped_order(conn: Connection, settings: Settings) -> str:

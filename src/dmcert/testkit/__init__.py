@@ -42,6 +42,7 @@ from dmcert.testkit._partner import (
     set_path,
 )
 from dmcert.testkit._records import Records
+from dmcert.testkit._reference import NO_ADMIN, AdminRefused, ReferenceAdmin
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
     NO_BODY,
@@ -73,6 +74,7 @@ __all__ = [
     "BASE_PATH",
     "INVALID_UPDATE",
     "MAX_BURST",
+    "NO_ADMIN",
     "NO_BODY",
     "READ_ONLY_METHODS",
     "REDACTED",
@@ -80,6 +82,7 @@ __all__ = [
     "RESPONSE_ITEM_FIELDS",
     "TLS_1_2_OR_NEWER",
     "UNCHECKED",
+    "AdminRefused",
     "ApiClient",
     "ApiKey",
     "Burst",
@@ -95,6 +98,7 @@ __all__ = [
     "PreconditionFailed",
     "ReadOnlyViolation",
     "Records",
+    "ReferenceAdmin",
     "Reply",
     "ResourceMapping",
     "Send",
