@@ -383,7 +383,8 @@ def test_order_list_shows_entries_with_their_fields_including_cancelled(api, rec
 @pytest.mark.writes
 def test_put_is_200_with_the_updated_header_and_get_shows_it(api, records, sku, expect):
     """ORD-020, ORD-021: PUT of customer_name, customer_info, notes, due_date, metadata and
-    status answers 200 with the updated order, and GET shows the new values."""
+    status (a documented status: in_progress) answers 200 with the updated order, and GET
+    shows the new values."""
     order = records.order(sku, customer_name="Before", notes="before")
     changes = {
         "customer_name": "After",
@@ -391,7 +392,7 @@ def test_put_is_200_with_the_updated_header_and_get_shows_it(api, records, sku, 
         "notes": "after",
         "due_date": "2026-05-01T08:00:00Z",
         "metadata": {"channel": "edi"},
-        "status": "processing",
+        "status": "in_progress",
     }
     reply = api.put(path_of("orders", records.order_id(order)), json=changes)
     updated = record_of(reply)

@@ -79,10 +79,14 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _known(conn: Connection, column, values: set[str]) -> set[str]:
+def _known(conn: Connection, column, values: set[str], *, active_only: bool) -> set[str]:
+    """The `values` of `column` that name a record (an active one only, with active_only)."""
     found: set[str] = set()
     for chunk in _chunks(sorted(values)):
-        found.update(conn.scalars(select(column).where(column.in_(chunk))))
+        query = select(column).where(column.in_(chunk))
+        if active_only:
+            query = query.where(column.table.c.is_active)
+        found.update(conn.scalars(query))
     return found
 
 
@@ -161,9 +165,12 @@ def bulk(call: Call) -> Result:
         else:
             candidates.append((index, *values))
 
+    active_only = settings.chose("inactive_targets_rejected")
+
     def work(conn: Connection) -> tuple[list[tuple[int, Pair]], set[Pair]]:
-        known_locations = _known(conn, locations.c.code, {c[1] for c in candidates})
-        known_skus = _known(conn, products.c.sku, {c[2] for c in candidates})
+        wanted_locations, wanted_skus = {c[1] for c in candidates}, {c[2] for c in candidates}
+        known_locations = _known(conn, locations.c.code, wanted_locations, active_only=active_only)
+        known_skus = _known(conn, products.c.sku, wanted_skus, active_only=active_only)
         applied: list[tuple[int, Pair]] = []
         final: dict[Pair, int] = {}
         for index, location_code, sku_code, quantity in candidates:
@@ -244,7 +251,8 @@ def by_identifier(call: Call) -> Result:
     )
     key = call.key(what)
     with call.db.read() as conn:
-        if conn.execute(select(owner).where(owner == key)).first() is None:
+        unknown = conn.execute(select(owner).where(owner == key)).first() is None
+        if unknown and not call.settings.chose("unknown_inventory_identifier_empty"):
             raise call.missing(what)
         query = (
             select(inventory)

@@ -27,6 +27,7 @@ import uvicorn
 from dmcert.contract.target_profile import TargetProfile, load_profile, write_profile
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.reference.faults import FAULTS
+from dmcert.reference.variants import VARIANTS
 
 READY = "dmcert reference target ready at"
 _START_TIMEOUT = 20.0
@@ -73,16 +74,20 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
 
-    unknown = [name for name in args.fault if name not in FAULTS]
+    unknown = [f"fault: {name}" for name in args.fault if name not in FAULTS]
+    unknown += [f"variant: {name}" for name in args.variant if name not in VARIANTS]
     if unknown:
-        print(f"dmcert serve: error: unknown fault: {unknown[0]}", file=sys.stderr)
+        print(f"dmcert serve: error: unknown {unknown[0]}", file=sys.stderr)
         return EXIT_USAGE
     scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
     try:
         url = args.db or f"sqlite:///{Path(scratch) / 'reference.db'}"
         try:
             settings = Settings(
-                db_url=url, order_identifier=args.order_identifier, faults=frozenset(args.fault)
+                db_url=url,
+                order_identifier=args.order_identifier,
+                faults=frozenset(args.fault),
+                variants=frozenset(args.variant),
             )
             db = open_database(url)
         except ValueError as exc:
@@ -129,8 +134,8 @@ def _stop_on_signals(server: uvicorn.Server) -> None:
 class RunningTarget:
     """A reference target in a subprocess (`python -m dmcert serve --port 0`).
 
-    with RunningTarget(db_url=None, faults=(), order_identifier="external_order_id",
-                       keys_out=None) as target:
+    with RunningTarget(db_url=None, faults=(), variants=(),
+                       order_identifier="external_order_id", keys_out=None) as target:
         target.url, target.profile, target.keys_path, target.audit_writes()
     """
 
@@ -138,11 +143,13 @@ class RunningTarget:
         self,
         db_url: str | None = None,
         faults: Sequence[str] = (),
+        variants: Sequence[str] = (),
         order_identifier: str = "external_order_id",
         keys_out: str | Path | None = None,
     ) -> None:
         self.db_url = db_url
         self.faults = tuple(faults)
+        self.variants = tuple(variants)
         self.order_identifier = order_identifier
         self._keys_out = Path(keys_out) if keys_out else None
         self._scratch: str | None = None
@@ -165,6 +172,8 @@ class RunningTarget:
             command += ["--db", self.db_url]
         for fault in self.faults:
             command += ["--fault", fault]
+        for variant in self.variants:
+            command += ["--variant", variant]
         stdout = (scratch / "stdout").open("w+b")
         stderr = (scratch / "stderr").open("w+b")
         try:

@@ -6,15 +6,18 @@ import secrets
 from dataclasses import dataclass, field
 
 from dmcert.reference.faults import FAULTS
+from dmcert.reference.variants import VARIANTS
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Database, order identifier, injected faults and the instance's secrets."""
+    """Database, order identifier, injected faults, conformant variants chosen and the
+    instance's secrets."""
 
     db_url: str
     order_identifier: str = "external_order_id"
     faults: frozenset[str] = frozenset()
+    variants: frozenset[str] = frozenset()
     cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
@@ -22,6 +25,9 @@ class Settings:
         unknown = sorted(self.faults - FAULTS.keys())
         if unknown:
             raise ValueError(f"unknown fault: {unknown[0]}")
+        unknown = sorted(self.variants - VARIANTS.keys())
+        if unknown:
+            raise ValueError(f"unknown variant: {unknown[0]}")
         if self.order_identifier not in ("external_order_id", "order_number"):
             raise ValueError(f"unknown order identifier: {self.order_identifier}")
 
@@ -30,3 +36,9 @@ class Settings:
         if fault not in FAULTS:
             raise KeyError(fault)
         return fault in self.faults
+
+    def chose(self, variant: str) -> bool:
+        """Whether this instance makes the conformant choice `variant` (a typo is a bug)."""
+        if variant not in VARIANTS:
+            raise KeyError(variant)
+        return variant in self.variants

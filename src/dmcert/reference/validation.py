@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
@@ -23,6 +24,12 @@ MAX_IDENTIFIER: Final = 255
 MAX_DEPTH: Final = 32
 MISSING: Final = object()
 NOT_JSON: Final = "Request body is not valid JSON."
+
+COERCE_SCALARS: ContextVar[bool] = ContextVar("coerce_scalars", default=False)
+"""Set for a request under the scalar_coercion variant: the scalar checks then accept what
+DRF's fields accept (a number for a string, "1" for an integer, "true" for a boolean)."""
+_NUMERAL = re.compile(r"[+-]?[0-9]{1,18}")
+_BOOLEANS = {"true": True, "false": False}
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
@@ -70,6 +77,8 @@ def _unicode_problem(value: str) -> str | None:
 
 
 def check_text(field: str, value: Any) -> str:
+    if COERCE_SCALARS.get() and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
         raise validation_error(f"{field}: must be a string.")
     problem = clean_string(value)
@@ -88,6 +97,8 @@ def check_identifier(field: str, value: Any) -> str:
 def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema: 1.0 is the integer 1
+    if COERCE_SCALARS.get() and isinstance(value, str) and _NUMERAL.fullmatch(value.strip()):
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise validation_error(f"{field}: must be an integer.")
     if minimum is not None and value < minimum:
@@ -100,6 +111,8 @@ def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
 
 
 def check_boolean(field: str, value: Any) -> bool:
+    if COERCE_SCALARS.get() and isinstance(value, str) and value.lower() in _BOOLEANS:
+        value = _BOOLEANS[value.lower()]
     if not isinstance(value, bool):
         raise validation_error(f"{field}: must be a boolean.")
     return value
