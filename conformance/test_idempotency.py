@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.testkit import ApiClient, Records, Reply, must, path_of
+from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of
 
 VOLATILE = frozenset({"updated_at"})
 """Fields a repeated write may change even when it changes nothing else."""
@@ -219,7 +219,7 @@ def test_repeated_cancel_leaves_the_order_as_it_was(api, records, sku, expect):
     otherwise as the first DELETE left it (whatever they answer, short of a 5xx)."""
     order = records.order(sku)
     path = order_path(records, order)
-    must(api.delete(path, json={"reason": "once"}), 200, "cancelling an order")
+    must(api.delete(path, json={"reason": "once"}), SUCCESS, "cancelling an order")
     shown = read(api, "orders", records.order_id(order))
     for attempt in ("second", "third"):
         again = api.delete(path, json={"reason": attempt})
@@ -244,7 +244,7 @@ def test_repeated_delete_of_product_or_location_is_200_and_changes_nothing(api, 
     subjects = [("products", records.product()["sku"]), ("locations", records.location()["code"])]
     for collection, identifier in subjects:
         path = path_of(collection, identifier)
-        must(api.delete(path), 200, f"deactivating {collection}")
+        must(api.delete(path), SUCCESS, f"deactivating {collection}")
         shown = read(api, collection, identifier)
         again = api.delete(path)
         shown_again = read(api, collection, identifier)

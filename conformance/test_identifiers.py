@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dmcert.testkit import ApiClient, Records, Reply, must, path_of
+from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of
 
 KINDS: dict[str, tuple[str, str]] = {
     "plain": ("", "A-101"),
@@ -104,14 +104,17 @@ def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, record
     ]
     record_id = record_of(created).get("id")
     for method, reply in replies:
+        # a DELETE may answer without a body (the docs give no status for it, gap 5)
+        shown = record_of(reply)
         expect(
             requirement,
-            reply.status == 200 and record_of(reply).get(field) == value,
-            f"{method} {path} {reply.said} with {field} {record_of(reply).get(field)!r}",
+            reply.status in SUCCESS
+            and (shown.get(field) == value or (method == "DELETE" and not shown)),
+            f"{method} {path} {reply.said} with {field} {shown.get(field)!r}",
             reply,
         )
     if not KINDS[kind][0]:
-        ids = [record_of(reply).get("id") for _, reply in replies]
+        ids = [record_of(reply).get("id") for _, reply in replies if record_of(reply)]
         expect(
             "IDN-005",
             all(found == record_id for found in ids),

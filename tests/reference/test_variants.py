@@ -54,6 +54,11 @@ def probe_server_request_limits(api: Api) -> None:
     assert api.get("/products/", headers={"X-Big": "z" * 9000}).status_code == 431
 
 
+def probe_delete_answers_204(api: Api) -> None:
+    response = api.delete(item("products", api.product("VDEL")["sku"]))
+    assert (response.status_code, response.content) == (204, b"")
+
+
 def probe_scalar_coercion(api: Api) -> None:
     created = api.post("/products/", json={"sku": 77, "quantity": "3", "is_active": "true"})
     assert created.status_code == 201, created.text

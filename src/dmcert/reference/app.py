@@ -213,7 +213,10 @@ class ReferenceApi:
 
     def _handle(self, call: Call, endpoint: Endpoint) -> Result:
         try:
-            return endpoint.handler(call)
+            result = endpoint.handler(call)
+            if call.method == "DELETE" and self.settings.chose("delete_answers_204"):
+                return Result(204, {}, result.headers, record_id=result.record_id)
+            return result
         except ApiError as exc:
             return responses.error(self.settings, exc)
         except Exception:

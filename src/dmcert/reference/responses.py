@@ -111,6 +111,8 @@ def render(settings: Settings, result: Result) -> Response:
         body = {**body, "data": _with_extras(body["data"])}
     if settings.chose("zulu_timestamps"):
         body = _zulu(body)
+    if result.status == 204:
+        return Response(b"", 204, result.headers)
     return Response(encode(body), result.status, result.headers, media_type)
 
 

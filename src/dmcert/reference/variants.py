@@ -65,6 +65,11 @@ _ALL = (
         "a request line over 4 KB is 414 and headers over 8 KB are 431 (gunicorn, nginx)",
         "decisions: General",
     ),
+    Variant(
+        "delete_answers_204",
+        "DELETE answers 204 No Content without a body (DRF's destroy, Spring's ResponseEntity)",
+        "gap 5",
+    ),
     # validation
     Variant(
         "scalar_coercion",

@@ -14,7 +14,7 @@ from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
 from dmcert.testkit._client import ApiClient, ReadOnlyViolation, Reply, path_of
 from dmcert.testkit._exchange import Exchange
-from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
+from dmcert.testkit._expect import SUCCESS, Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._records import Records
 from dmcert.testkit._samples import (
@@ -37,6 +37,7 @@ __all__ = [
     "INVALID_UPDATE",
     "NO_BODY",
     "REDACTED",
+    "SUCCESS",
     "ApiClient",
     "ApiKey",
     "Call",
