@@ -122,6 +122,19 @@ def probe_inactive_targets_rejected(api: Api) -> None:
     assert report["errors"][0]["errors"] == {"product_id": ["Product not found"]}
 
 
+def probe_create_reactivates_inactive(api: Api) -> None:
+    sku = api.product("VRE", quantity=3)["sku"]
+    api.delete(item("products", sku))
+    again = api.post("/products/", json={"sku": sku, "quantity": 8})
+    assert again.status_code == 201, again.text
+    assert (again.json()["data"]["is_active"], again.json()["data"]["quantity"]) == (True, 8)
+
+
+def probe_all_rows_failed_is_400(api: Api) -> None:
+    rows = [{"location_code": "NOWHERE", "sku_code": "NOTHING", "quantity": 1}]
+    assert api.post("/inventory/", json={"inventory": rows}).status_code == 400
+
+
 def probe_unknown_inventory_identifier_empty(api: Api) -> None:
     response = api.get(item("inventory", "NO-SUCH-LOCATION"))
     assert (response.status_code, response.json()["data"]) == (200, [])

@@ -186,6 +186,8 @@ def bulk(call: Call) -> Result:
             final[(location_code, sku_code)] = quantity
         if errors and settings.has("bulk_all_or_nothing"):
             raise validation_error(f"inventory: {len(errors)} row(s) are invalid.")
+        if len(errors) == len(raw_rows) and settings.chose("all_rows_failed_is_400"):
+            raise validation_error("inventory: every row is invalid; nothing was applied.")
         first_seen = list(dict.fromkeys(pair for _index, pair in applied))
         return applied, _upsert(conn, final, first_seen) if final else set()
 

@@ -126,6 +126,16 @@ _ALL = (
         "gap 20",
     ),
     Variant(
+        "create_reactivates_inactive",
+        "a create naming an inactive product or location recreates and reactivates it (201)",
+        "gap 9",
+    ),
+    Variant(
+        "all_rows_failed_is_400",
+        "a bulk upsert in which every row fails is 400 VALIDATION_ERROR as a whole",
+        "gap 24",
+    ),
+    Variant(
         "unknown_inventory_identifier_empty",
         "an unknown location or SKU under /inventory/{identifier}/ is 200 with an empty list",
         "gap 12",
