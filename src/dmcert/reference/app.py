@@ -214,7 +214,8 @@ class ReferenceApi:
     def _handle(self, call: Call, endpoint: Endpoint) -> Result:
         try:
             result = endpoint.handler(call)
-            if call.method == "DELETE" and self.settings.chose("delete_answers_204"):
+            bodiless = call.method == "DELETE" and call.resource != "products"
+            if bodiless and self.settings.chose("delete_answers_204"):
                 return Result(204, {}, result.headers, record_id=result.record_id)
             return result
         except ApiError as exc:

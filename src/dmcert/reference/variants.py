@@ -67,7 +67,8 @@ _ALL = (
     ),
     Variant(
         "delete_answers_204",
-        "DELETE answers 204 No Content without a body (DRF's destroy, Spring's ResponseEntity)",
+        "DELETE of an order or a location answers 204 without a body (DRF's destroy); the "
+        "products page shows DELETE's body, so products keep it",
         "gap 5",
     ),
     # validation
