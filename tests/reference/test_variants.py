@@ -66,6 +66,10 @@ def probe_scalar_coercion(api: Api) -> None:
     assert (created.json()["data"]["sku"], created.json()["data"]["quantity"]) == ("77", 3)
 
 
+def probe_unknown_fields_rejected(api: Api) -> None:
+    assert api.post("/products/", json={"sku": "VU", "colour": "blue"}).status_code == 400
+
+
 def probe_validation_error_details(api: Api) -> None:
     error = api.post("/products/", json={"sku": "VD", "quantity": "x"}).json()["error"]
     assert error["details"] == {"quantity": ["must be an integer."]}

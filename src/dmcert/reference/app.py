@@ -153,7 +153,7 @@ class ReferenceApi:
     def process(self, incoming: Incoming) -> Result:
         """Authenticate, route, check the scope, handle and audit one request."""
         settings = self.settings
-        validation.COERCE_SCALARS.set(settings.chose("scalar_coercion"))
+        validation.SETTINGS.set(settings)
         try:
             if settings.chose("not_found_before_auth"):
                 self.router.match(incoming.segments)

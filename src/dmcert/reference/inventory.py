@@ -51,6 +51,7 @@ def validate_bulk(call: Call) -> list[Any]:
     rows = fields.get("inventory", lambda _field, value: value, required=True)
     if not isinstance(rows, list) or not rows:
         raise validation_error("inventory: must be a non-empty list of rows.")
+    fields.done()
     return rows
 
 

@@ -53,13 +53,17 @@ def validate_create(call: Call) -> dict[str, Any]:
     """code, name, zone, aisle, metadata; anything else (is_active too) is ignored."""
     fields = Fields(call.json())
     code = fields.get("code", check_identifier, required=True)
-    return {**DEFAULTS, **present(_fields(fields)), "code": code}
+    values = {**DEFAULTS, **present(_fields(fields)), "code": code}
+    fields.done()
+    return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     active = {"is_active": fields.get("is_active", check_boolean)}
-    return present({**_fields(fields), **active})
+    values = present({**_fields(fields), **active})
+    fields.done()
+    return values
 
 
 def _duplicate(code: str):

@@ -105,7 +105,9 @@ def validate_create(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     order_number = fields.get("order_number", check_identifier, required=True)
     values = {**DEFAULTS, **_header(fields), "order_number": order_number}
     values["status"] = "received" if call.settings.has("order_status_not_pending") else PENDING
-    return values, _items(call.settings, fields, required=True)
+    lines = _items(call.settings, fields, required=True)
+    fields.done()
+    return values, lines
 
 
 def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
@@ -119,6 +121,7 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     if call.settings.chose("put_replaces_order_header"):
         kept = ("external_order_id", "cancel_reason")
         values = {**{n: v for n, v in DEFAULTS.items() if n not in kept}, **values}
+    fields.done()
     if not call.settings.has("put_changes_items"):
         return values, None
     lines = _items(call.settings, fields, required=False)

@@ -52,11 +52,16 @@ def _fields(fields: Fields) -> dict[str, Any]:
 def validate_create(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     sku = fields.get("sku", check_identifier, required=True)
-    return {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    values = {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    fields.done()
+    return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
-    return present(_fields(Fields(call.json())))
+    fields = Fields(call.json())
+    values = present(_fields(fields))
+    fields.done()
+    return values
 
 
 def insert_product(

@@ -78,6 +78,11 @@ _ALL = (
         "decisions: General",
     ),
     Variant(
+        "unknown_fields_rejected",
+        "a request body field the operation does not read is 400 (Jackson's default)",
+        "decisions: General",
+    ),
+    Variant(
         "validation_error_details",
         "validation errors carry an extra details object naming the field (DRF style)",
         "gap 4",
