@@ -10,7 +10,7 @@ printed:
   `--connections` connections, 2 threads;
 - dmcert's Locust generator on the same request with as many users (one connection each,
   no wait), one Locust process, and again with 2 worker processes;
-- the list_walk profile (`dmcert load list_walk`) with as many users, for context: it walks
+- the list_walk workload (`dmcert load list_walk`) with as many users, for context: it walks
   four lists with cursors, so its requests differ from wrk's.
 A ratio near 1 means the generator is not the bottleneck: the target is. On a 2-core
 machine the target, the generator and wrk share the cores, so each figure is the ceiling
@@ -31,12 +31,14 @@ import tempfile
 from pathlib import Path
 
 from dmcert.contract.redaction import Redactor
-from dmcert.load.dataset import ApiSession, seed
+from dmcert.contract.spec import BASE_PATH
+from dmcert.load.dataset import ApiSession, prepare
 from dmcert.load.launcher import Launch, run_locust
 from dmcert.load.plan import RECORDING_FILE, DataPlan, RunSettings, new_run_prefix
+from dmcert.load.workloads import LIST_PAGE_LIMIT
 from dmcert.reference.server import RunningTarget
 
-PATH = "/api/integrations/v1/locations/?limit=200"
+PATH = f"{BASE_PATH}/locations/?limit={LIST_PAGE_LIMIT}"
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_list_page.py"
 # wrk reads the key from the environment, so it never appears in a process listing.
 WRK_SCRIPT = 'wrk.headers["X-API-Key"] = os.getenv("DMCERT_BENCH_KEY")\n'
@@ -74,7 +76,7 @@ def locust_rps(
 ) -> tuple[float, int]:
     reports = Path(tempfile.mkdtemp(dir=scratch))
     settings = RunSettings(
-        profile="bench", plan=DataPlan("unused-"), duration_s=seconds, out=str(reports)
+        workload="bench", plan=DataPlan("unused-"), duration_s=seconds, out=str(reports)
     )
     launch = Launch(
         locustfile=LOCUSTFILE,
@@ -118,7 +120,7 @@ def main() -> None:
         with RunningTarget() as target:
             key = target.profile.full_key().value
             session = ApiSession(target.url, key)
-            seed(session, DataPlan(new_run_prefix(), locations=200))
+            prepare(session, DataPlan(new_run_prefix(), locations=200))
             session.close()
             c, s, n = args.connections, args.seconds, args.repeats
             figures: dict[str, list[float]] = {

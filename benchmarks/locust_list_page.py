@@ -1,11 +1,12 @@
 """Benchmark-only locustfile: every request is GET /locations/?limit=200 (one full page), the
 one endpoint wrk is pointed at in benchmarks/load_generator.py, so the two generators can
-be compared request for request. It records and validates exactly as the load profiles do."""
+be compared request for request. It records and validates exactly as the workloads do."""
 
 from locust import task
 
-from dmcert.load import checks
-from dmcert.load.plugin import LIST_LIMIT, ApiUser
+from dmcert.load.locust import checks
+from dmcert.load.locust.user import ApiUser
+from dmcert.load.workloads import LIST_PAGE_LIMIT
 
 
 class ListPageUser(ApiUser):
@@ -13,7 +14,7 @@ class ListPageUser(ApiUser):
     def first_page(self) -> None:
         self.call(
             "GET",
-            f"/locations/?limit={LIST_LIMIT}",
+            f"/locations/?limit={LIST_PAGE_LIMIT}",
             "GET /locations/",
-            check=lambda body: checks.page_problem(body, LIST_LIMIT),
+            check=lambda body: checks.page_problem(body, LIST_PAGE_LIMIT),
         )

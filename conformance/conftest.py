@@ -39,6 +39,8 @@ def api(run: Run, full_key: ApiKey) -> Iterator[ApiClient]:
         default_key=full_key,
         read_only=run.read_only,
         on_reply=run.observe,
+        ca_file=run.profile.ca_file,
+        watch=run.watch,
     )
     yield client
     client.close()

@@ -7,16 +7,12 @@ import secrets
 
 import pytest
 
-from dmcert.testkit import Reply, operations, path_of, rejected_call
+from dmcert.testkit import Reply, method_marks, operation_params, operations, path_of, rejected_call
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_KEY = "Invalid API key"
 EXPIRED_KEY = "API key has expired"
-OPS = operations()
-
-
-def op_id(op) -> str:
-    return op.key
+OPS = operation_params(operations())
 
 
 def is_detail_body(reply: Reply) -> bool:
@@ -56,11 +52,11 @@ def test_valid_key_in_x_api_key_is_accepted(api, expect):
 
 
 @pytest.mark.requirement("AUTH-002", "AUTH-003", "AUTH-007")
-@pytest.mark.parametrize("op", OPS, ids=op_id)
+@pytest.mark.parametrize("op", OPS)
 def test_missing_key_is_403_on_every_operation(op, run, api, expect):
     """AUTH-002, AUTH-003, AUTH-007: without X-API-Key every operation answers 403 with
     {"detail": "Authentication credentials were not provided."}."""
-    reply = rejected_call(op, run.prefix).send(api, key=None, rejected=True)
+    reply = rejected_call(op, run.prefix).send(api, key=None)
     where = f"{op.key} without X-API-Key {said(reply)}"
     expect("AUTH-002", reply.status == 403, where, reply)
     expect("AUTH-007", is_detail_body(reply), where, reply)
@@ -68,12 +64,12 @@ def test_missing_key_is_403_on_every_operation(op, run, api, expect):
 
 
 @pytest.mark.requirement("AUTH-004", "AUTH-007")
-@pytest.mark.parametrize("op", OPS, ids=op_id)
+@pytest.mark.parametrize("op", OPS)
 def test_unknown_key_is_401_invalid_api_key(op, run, api, expect):
     """AUTH-004, AUTH-007: an unknown key is 401 {"detail": "Invalid API key"} on every
     operation, and the key is not echoed back."""
     key = unknown_key()
-    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
+    reply = rejected_call(op, run.prefix).send(api, key=key)
     where = f"{op.key} with an unknown key {said(reply)}"
     expect("AUTH-007", is_detail_body(reply), where, reply)
     expect(
@@ -89,7 +85,7 @@ def expect_unusable_key_refused(
 ) -> None:
     """`key` (expired or revoked) gets 401 {"detail": detail} on `op`, a {"detail"} body
     (AUTH-007), and never sees its own value echoed back."""
-    reply = rejected_call(op, run.prefix).send(api, key=key, rejected=True)
+    reply = rejected_call(op, run.prefix).send(api, key=key)
     where = f"{op.key} with {what} key {key.name} {said(reply)}"
     expect("AUTH-007", is_detail_body(reply), where, reply)
     expect(
@@ -101,7 +97,7 @@ def expect_unusable_key_refused(
 
 
 @pytest.mark.requirement("AUTH-005", "AUTH-007")
-@pytest.mark.parametrize("op", OPS, ids=op_id)
+@pytest.mark.parametrize("op", OPS)
 def test_expired_key_is_401_api_key_has_expired(op, run, api, profile, expect):
     """AUTH-005, AUTH-007: a key past its expiry is 401 {"detail": "API key has expired"} on
     every operation, and the key is not echoed back."""
@@ -112,7 +108,7 @@ def test_expired_key_is_401_api_key_has_expired(op, run, api, profile, expect):
 
 
 @pytest.mark.requirement("AUTH-006", "AUTH-007")
-@pytest.mark.parametrize("op", OPS, ids=op_id)
+@pytest.mark.parametrize("op", OPS)
 def test_revoked_key_is_401_invalid_api_key(op, run, api, profile, expect):
     """AUTH-006, AUTH-007: a revoked key is 401 {"detail": "Invalid API key"} on every
     operation, and the key is not echoed back."""
@@ -146,16 +142,25 @@ def test_key_sent_outside_x_api_key_is_not_accepted(header, scheme, api, full_ke
     )
 
 
-@pytest.mark.requirement("AUTH-010")
-def test_authentication_precedes_routing_and_validation(api, expect):
-    """AUTH-010: without a key, or with an unknown one, an unknown path or an invalid body
-    is still answered 403 / 401 by the auth layer."""
+def _auth_first_cases():
     cases = [
         ("an unknown path without a key", "GET", "/widgets/", None, ..., 403),
         ("an invalid body without a key", "POST", path_of("products"), None, {"sku": 5}, 403),
         ("an unknown path with an unknown key", "GET", "/widgets/", unknown_key(), ..., 401),
         ("an invalid body with an unknown key", "POST", "/orders/", unknown_key(), [], 401),
     ]
-    for what, method, path, key, body, status in cases:
-        reply = api.request(method, path, key=key, json=body, rejected=True)
-        expect("AUTH-010", reply.status == status, f"{what} {said(reply)}", reply)
+    for case in cases:
+        yield pytest.param(*case, id=case[0].replace(" ", "-"), marks=method_marks(case[1]))
+
+
+@pytest.mark.requirement("AUTH-010")
+@pytest.mark.parametrize(
+    ("what", "method", "path", "key", "body", "status"), list(_auth_first_cases())
+)
+def test_authentication_precedes_routing_and_validation(
+    what, method, path, key, body, status, api, expect
+):
+    """AUTH-010: without a key, or with an unknown one, an unknown path or an invalid body
+    is still answered 403 / 401 by the auth layer."""
+    reply = api.request(method, path, key=key, json=body)
+    expect("AUTH-010", reply.status == status, f"{what} {said(reply)}", reply)

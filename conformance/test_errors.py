@@ -15,7 +15,7 @@ from dmcert.testkit import (
     Subjects,
     create_subjects,
     is_single,
-    listed_identifier,
+    method_marks,
     operations,
     path_of,
     unknown_identifier,
@@ -54,10 +54,6 @@ def subjects(run, api, records) -> Subjects | None:
     return None if run.read_only else create_subjects(api, records)
 
 
-def code_of(reply: Reply) -> str:
-    return (reply.error_code or "").upper()
-
-
 def raw_json(body: Any) -> bytes:
     """JSON text with non-ASCII as \\u escapes, so lone surrogates can be sent too."""
     return json.dumps(body).encode("ascii")
@@ -79,24 +75,45 @@ def identifier_for(collection: str, subjects: Subjects | None, prefix: str) -> s
 # --- codes and their statuses --------------------------------------------------------------
 
 
+PROVOKED_BY = {
+    "VALIDATION_ERROR": "POST",
+    "SERVICE_ERROR": "POST",
+    "NOT_FOUND": "GET",
+    "DUPLICATE": "POST",
+}
+"""The method of the requests `provocations` sends for each documented error code."""
+
+
+def provocations(wanted: str, run, records, subjects) -> list[tuple[str, str, Any]]:
+    """(method, path, body) of the requests that cause the documented error `wanted`: an
+    empty product create, an order of an unknown sku, a GET of an unknown sku, and creates of
+    this run's existing sku and location code."""
+    unknown_sku = unknown_identifier(run.prefix)
+    if wanted == "VALIDATION_ERROR":
+        return [("POST", path_of("products"), {})]
+    if wanted == "SERVICE_ERROR":
+        return [("POST", path_of("orders"), records.order_body(unknown_sku))]
+    if wanted == "NOT_FOUND":
+        return [("GET", path_of("products", unknown_sku), ...)]
+    return [
+        ("POST", path_of(collection), {field: subjects.main[collection]})
+        for collection, field in (("products", "sku"), ("locations", "code"))
+    ]
+
+
 @pytest.mark.requirement("ERR-001", "ERR-002", "ERR-003")
-def test_documented_error_codes_come_with_their_statuses(run, api, records, subjects, expect):
+@pytest.mark.parametrize(
+    "wanted",
+    [pytest.param(code, id=code, marks=method_marks(m)) for code, m in PROVOKED_BY.items()],
+)
+def test_documented_error_codes_come_with_their_statuses(
+    wanted, run, api, records, subjects, expect
+):
     """ERR-001, ERR-002, ERR-003: provoking each documented error the suite can cause gives
     its code in UPPER_SNAKE_CASE with its documented status (VALIDATION_ERROR 400,
     SERVICE_ERROR 400, NOT_FOUND 404, DUPLICATE 409; MAPPING_ERROR only with 422)."""
-    unknown_sku = unknown_identifier(run.prefix)
-    provocations = [
-        ("VALIDATION_ERROR", "POST", path_of("products"), {}),
-        ("SERVICE_ERROR", "POST", path_of("orders"), records.order_body(unknown_sku)),
-        ("NOT_FOUND", "GET", path_of("products", unknown_sku), ...),
-    ]
-    for collection, field in (("products", "sku"), ("locations", "code")):
-        existing = subjects.main[collection] if subjects else listed_identifier(api, collection, "")
-        if existing:
-            body = {field: existing}
-            provocations.append(("DUPLICATE", "POST", path_of(collection), body))
-    for wanted, method, path, body in provocations:
-        reply = api.request(method, path, json=body, rejected=True)
+    for method, path, body in provocations(wanted, run, records, subjects):
+        reply = api.request(method, path, json=body)
         code = reply.error_code or ""
         expect("ERR-001", bool(UPPER_SNAKE.match(code)), f"error code {code!r}", reply)
         expected = STATUS_OF_CODE[wanted]
@@ -119,7 +136,8 @@ def _unknown_record_cases() -> Iterator[Any]:
     for op in operations():
         if is_single(op):
             rule = UNKNOWN_RECORD_RULE[(op.method, op.collection)]
-            yield pytest.param(op, rule, id=op.key, marks=pytest.mark.requirement(rule))
+            marks = [pytest.mark.requirement(rule), *method_marks(op.method)]
+            yield pytest.param(op, rule, id=op.key, marks=marks)
 
 
 @pytest.mark.parametrize(("op", "rule"), list(_unknown_record_cases()))
@@ -128,10 +146,10 @@ def test_unknown_record_is_404_not_found(op, rule, run, api, expect):
     DELETE of a record that does not exist answer 404 NOT_FOUND (PUT with a valid body)."""
     path = path_of(op.collection, unknown_identifier(run.prefix))
     body = VALID_UPDATE[op.collection] if op.method == "PUT" else ...
-    reply = api.request(op.method, path, json=body, rejected=True)
+    reply = api.request(op.method, path, json=body)
     expect(
         rule,
-        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        reply.status == 404 and reply.code == "NOT_FOUND",
         f"{op.key} of an unknown record {reply.said}",
         reply,
     )
@@ -171,6 +189,7 @@ ODD_JSON = [
 
 
 @pytest.mark.requirement("ERR-004", "ERR-006", "ERR-007")
+@pytest.mark.writes
 @pytest.mark.parametrize("op", WRITE_OPS, ids=lambda op: op.key)
 def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, expect):
     """ERR-004, ERR-006, ERR-007: a body that is not JSON, or JSON but not an object, or odd
@@ -178,13 +197,11 @@ def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, e
     of an existing record, non-JSON and non-object bodies are 400 VALIDATION_ERROR. --quick
     sends one probe of each kind."""
     if is_single(op):
-        identifier = identifier_for(op.collection, subjects, run.prefix)
-        if op.method == "DELETE" and subjects is not None:
-            identifier = subjects.victims[op.collection]
-        path = path_of(op.collection, identifier)
+        records_of = subjects.victims if op.method == "DELETE" else subjects.main
+        path = path_of(op.collection, records_of[op.collection])
     else:
         path = op.path
-    judged = op.method == "POST" or (op.method == "PUT" and subjects is not None)
+    judged = op.method in ("POST", "PUT")
     headers = {"Content-Type": "application/json"}
     probes = [
         *[(name, body, "ERR-006") for name, body in NOT_JSON],
@@ -194,12 +211,12 @@ def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, e
     for name, body, rule in one_per_rule(probes) if run.quick else probes:
         if op.method == "DELETE" and not body:
             continue  # a DELETE without a body is the documented call
-        reply = api.request(op.method, path, content=body, headers=headers, rejected=True)
+        reply = api.request(op.method, path, content=body, headers=headers)
         expect("ERR-004", reply.status < 500, f"{op.key} with a {name} body {reply.said}", reply)
         if rule and judged:
             expect(
                 rule,
-                reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+                reply.status == 400 and reply.code == "VALIDATION_ERROR",
                 f"{op.key} with a {name} body {reply.said}",
                 reply,
             )
@@ -356,7 +373,7 @@ def test_mistyped_and_odd_field_values_are_400_never_5xx(
         expect("ERR-004", reply.status < 500, shown, reply)
         if rule is None:
             continue
-        rejected = reply.status == 400 and code_of(reply) == "VALIDATION_ERROR"
+        rejected = reply.status == 400 and reply.code == "VALIDATION_ERROR"
         expect(rule, rejected, shown, reply)
         if rejected:
             leaf = field.split(".")[-1]
@@ -385,7 +402,7 @@ def test_unknown_path_is_404_not_found(path, api, expect):
     is_envelope = isinstance(reply.body, dict) and reply.body.get("success") is False
     expect(
         "ERR-011",
-        reply.status == 404 and code_of(reply) == "NOT_FOUND" and is_envelope,
+        reply.status == 404 and reply.code == "NOT_FOUND" and is_envelope,
         f"GET {path} {reply.said}",
         reply,
     )
@@ -402,7 +419,7 @@ def allow_header(reply: Reply) -> set[str]:
 def check_405(expect, rule: str, method: str, template: str, reply: Reply, *, allow: bool):
     methods = documented_methods(template)
     allowed = allow_header(reply)
-    ok = reply.status == 405 and code_of(reply) == "METHOD_NOT_ALLOWED"
+    ok = reply.status == 405 and reply.code == "METHOD_NOT_ALLOWED"
     if allow:
         ok = ok and methods <= allowed and method not in allowed
     expect(
@@ -415,24 +432,26 @@ def check_405(expect, rule: str, method: str, template: str, reply: Reply, *, al
 
 
 @pytest.mark.requirement("ERR-012")
+@pytest.mark.writes
 @pytest.mark.parametrize("template", DOCUMENTED_PATHS)
 def test_patch_is_405_with_allow_header(template, run, api, subjects, expect):
     """ERR-012: PATCH on any documented path is 405 METHOD_NOT_ALLOWED with an Allow header
     listing the documented methods."""
     collection = template.strip("/").split("/")[0]
     path = concrete(template, identifier_for(collection, subjects, run.prefix))
-    reply = api.request("PATCH", path, json={}, rejected=True)
+    reply = api.request("PATCH", path, json={})
     check_405(expect, "ERR-012", "PATCH", template, reply, allow=True)
 
 
 @pytest.mark.requirement("ERR-013")
+@pytest.mark.writes
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 @pytest.mark.parametrize("template", COLLECTION_PATHS)
 def test_put_and_delete_on_a_collection_are_405(template, method, api, expect):
     """ERR-013: PUT or DELETE on a collection path is 405 METHOD_NOT_ALLOWED with an Allow
     header."""
     body = {} if method == "PUT" else ...
-    reply = api.request(method, template, json=body, rejected=True)
+    reply = api.request(method, template, json=body)
     check_405(expect, "ERR-013", method, template, reply, allow=True)
 
 
@@ -447,6 +466,7 @@ def test_options_is_405(template, run, api, subjects, expect):
 
 
 @pytest.mark.requirement("ERR-018")
+@pytest.mark.writes
 @pytest.mark.parametrize(
     ("method", "template"),
     [("POST", path) for path in RECORD_PATHS]
@@ -463,7 +483,7 @@ def test_undocumented_method_on_a_record_path_is_405(method, template, run, api,
     collection = template.strip("/").split("/")[0]
     path = concrete(template, identifier_for(collection, subjects, run.prefix))
     body = ... if method == "DELETE" else {}
-    reply = api.request(method, path, json=body, rejected=True)
+    reply = api.request(method, path, json=body)
     check_405(expect, "ERR-018", method, template, reply, allow=False)
 
 
@@ -497,7 +517,7 @@ def test_path_without_trailing_slash_is_404(template, api, expect):
     reply = api.get(template.rstrip("/"))
     expect(
         "ERR-016",
-        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        reply.status == 404 and reply.code == "NOT_FOUND",
         f"GET {template.rstrip('/')} {reply.said}",
         reply,
     )

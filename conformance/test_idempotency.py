@@ -4,43 +4,19 @@ the same state; a re-sent bulk inventory batch is a safe re-upsert."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of
+from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of, stable
 
-VOLATILE = frozenset({"updated_at"})
-"""Fields a repeated write may change even when it changes nothing else."""
 ALREADY_EXISTS = "order_number already exists"
-
-
-def code_of(reply: Reply) -> str:
-    """The error code; its casing is ERR-001's concern, not this area's."""
-    return (reply.error_code or "").upper()
-
-
-def stable(reply: Reply) -> dict[str, Any]:
-    """The record in `reply` without the fields a no-op may still touch, and an order's
-    lines in a canonical order (the docs promise no line order)."""
-    data = reply.data if isinstance(reply.data, dict) else {}
-    kept = {name: value for name, value in data.items() if name not in VOLATILE}
-    if isinstance(kept.get("items"), list):
-        kept["items"] = sorted(
-            kept["items"], key=lambda line: json.dumps(line, sort_keys=True, default=str)
-        )
-    return kept
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(
         name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
     )
-
-
-def read(api: ApiClient, collection: str, identifier: str) -> Reply:
-    return must(api.get(path_of(collection, identifier)), 200, f"reading {collection} back")
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +65,16 @@ def test_resent_identical_order_create_is_refused_and_changes_nothing(api, recor
     body = records.order_body(sku, customer_name="Original")
     first = must(resend_order(api, records, body), 201, "creating an order")
     again = resend_order(api, records, body)
-    after = read(api, "orders", records.order_id(body))
+    after = must(api.read("orders", records.order_id(body)), 200, "reading the order back")
     expect(
         "IDEM-002",
         again.status == 400
-        and code_of(again) == "VALIDATION_ERROR"
+        and again.code == "VALIDATION_ERROR"
         and ALREADY_EXISTS in again.error_message,
         f"an identical re-send {again.said}: {again.error_message[:160]!r}",
         again,
     )
-    difference = changed(stable(first), stable(after))
+    difference = changed(stable(first.record), stable(after.record))
     expect("IDEM-002", not difference, f"the original order changed in {difference}", first, after)
 
 
@@ -117,11 +93,11 @@ def test_order_create_retry_with_a_different_body_is_still_refused(api, records,
         items=[{"sku_code": sku, "quantity": 7}],
     )
     again = resend_order(api, records, other)
-    after = read(api, "orders", records.order_id(body))
+    after = must(api.read("orders", records.order_id(body)), 200, "reading the order back")
     expect(
         "IDEM-003",
         again.status == 400
-        and code_of(again) == "VALIDATION_ERROR"
+        and again.code == "VALIDATION_ERROR"
         and ALREADY_EXISTS in again.error_message,
         f"a re-send with another body {again.said}: {again.error_message[:160]!r}",
         again,
@@ -134,7 +110,7 @@ def test_order_create_retry_with_a_different_body_is_still_refused(api, records,
             f"GET by the re-send's external_order_id {second.said}: a second order exists",
             second,
         )
-    difference = changed(stable(first), stable(after))
+    difference = changed(stable(first.record), stable(after.record))
     expect("IDEM-003", not difference, f"the original order changed in {difference}", first, after)
 
 
@@ -152,11 +128,11 @@ def test_resent_product_or_location_create_is_409_and_changes_nothing(api, recor
         first = must(api.post(path_of(collection), json=body), 201, f"creating {collection}")
         records.track(collection, body[field])
         again = api.post(path_of(collection), json=body)
-        after = read(api, collection, body[field])
-        difference = changed(stable(first), stable(after))
+        after = must(api.read(collection, body[field]), 200, f"reading {collection} back")
+        difference = changed(stable(first.record), stable(after.record))
         expect(
             "IDEM-004",
-            again.status == 409 and code_of(again) == "DUPLICATE" and not difference,
+            again.status == 409 and again.code == "DUPLICATE" and not difference,
             f"re-sending a {collection} create {again.said}; the record changed in {difference}",
             again,
             after,
@@ -181,7 +157,7 @@ def test_repeated_order_put_gives_the_same_state(api, records, sku, expect):
     body = {"customer_name": "Twice", "notes": "same", "metadata": {"k": 1}}
     body["status"] = "in_progress"  # a documented status
     _first, shown, again, shown_again = put_twice(api, order_path(records, order), body)
-    difference = changed(stable(shown), stable(shown_again))
+    difference = changed(stable(shown.record), stable(shown_again.record))
     expect(
         "IDEM-005",
         again.status == 200 and not difference,
@@ -202,7 +178,7 @@ def test_repeated_product_or_location_put_gives_the_same_state(api, records, exp
     ]
     for collection, identifier, body in puts:
         _first, shown, again, shown_again = put_twice(api, path_of(collection, identifier), body)
-        difference = changed(stable(shown), stable(shown_again))
+        difference = changed(stable(shown.record), stable(shown_again.record))
         expect(
             "IDEM-006",
             again.status == 200 and not difference,
@@ -220,15 +196,17 @@ def test_repeated_cancel_leaves_the_order_as_it_was(api, records, sku, expect):
     order = records.order(sku)
     path = order_path(records, order)
     must(api.delete(path, json={"reason": "once"}), SUCCESS, "cancelling an order")
-    shown = read(api, "orders", records.order_id(order))
+    shown = must(api.read("orders", records.order_id(order)), 200, "reading the order back")
     for attempt in ("second", "third"):
         again = api.delete(path, json={"reason": attempt})
-        shown_again = read(api, "orders", records.order_id(order))
-        difference = changed(stable(shown), stable(shown_again))
+        shown_again = must(
+            api.read("orders", records.order_id(order)), 200, "reading the order back"
+        )
+        difference = changed(stable(shown.record), stable(shown_again.record))
         expect(
             "IDEM-007",
             again.status < 500
-            and stable(shown_again).get("status") == "cancelled"
+            and stable(shown_again.record).get("status") == "cancelled"
             and not difference,
             f"a {attempt} DELETE {again.said}; the order differs in {difference}",
             again,
@@ -245,17 +223,17 @@ def test_repeated_delete_of_product_or_location_is_200_and_changes_nothing(api, 
     for collection, identifier in subjects:
         path = path_of(collection, identifier)
         must(api.delete(path), SUCCESS, f"deactivating {collection}")
-        shown = read(api, collection, identifier)
+        shown = must(api.read(collection, identifier), 200, f"reading {collection} back")
         again = api.delete(path)
-        shown_again = read(api, collection, identifier)
-        difference = changed(stable(shown), stable(shown_again))
+        shown_again = must(api.read(collection, identifier), 200, f"reading {collection} back")
+        difference = changed(stable(shown.record), stable(shown_again.record))
         expect(
             "IDEM-008",
             again.status == 200
-            and stable(shown_again).get("is_active") is False
+            and stable(shown_again.record).get("is_active") is False
             and not difference,
             f"a second {collection} DELETE {again.said}; is_active "
-            f"{stable(shown_again).get('is_active')!r}; differs in {difference}",
+            f"{stable(shown_again.record).get('is_active')!r}; differs in {difference}",
             again,
             shown_again,
         )
@@ -273,10 +251,10 @@ def test_resent_bulk_batch_is_a_safe_re_upsert(api, records, expect):
     ]
     batch = {"inventory": rows, "source": "erp_sync"}
     must(api.post(path_of("inventory"), json=batch), 200, "a bulk upsert")
-    shown = read(api, "inventory", location)
+    shown = must(api.read("inventory", location), 200, "reading the inventory back")
     again = api.post(path_of("inventory"), json=batch)
-    shown_again = read(api, "inventory", location)
-    data = again.data if isinstance(again.data, dict) else {}
+    shown_again = must(api.read("inventory", location), 200, "reading the inventory back")
+    data = again.record
     counted = tuple(data.get(name) for name in ("total", "created", "updated", "failed"))
     expect(
         "IDEM-009",

@@ -30,15 +30,6 @@ CHANGES: dict[str, dict[str, Any]] = {
 MAX_IDENTIFIER = 255
 
 
-def code_of(reply: Reply) -> str:
-    """The error code; its casing is ERR-001's concern, not this area's."""
-    return (reply.error_code or "").upper()
-
-
-def record_of(reply: Reply) -> dict[str, Any]:
-    return reply.data if isinstance(reply.data, dict) else {}
-
-
 def identifier(records: Records, kind: str) -> str:
     """A fresh identifier of `kind`, e.g. `DMC...-WH/SHELF-01-7`."""
     return records.name(KINDS[kind][1])
@@ -90,9 +81,9 @@ def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, record
     created, field = create(api, records, collection, value, sku)
     if not expect(
         requirement,
-        created.status == 201 and record_of(created).get(field) == value,
+        created.status == 201 and created.record.get(field) == value,
         f"creating with {field} {value!r} {created.said}, {field} returned as "
-        f"{record_of(created).get(field)!r}",
+        f"{created.record.get(field)!r}",
         created,
     ):
         return
@@ -102,19 +93,18 @@ def test_identifier_resolves_in_get_put_and_delete(collection, kind, api, record
         ("PUT", api.put(path, json=CHANGES[collection])),
         ("DELETE", api.delete(path)),
     ]
-    record_id = record_of(created).get("id")
+    record_id = created.record.get("id")
     for method, reply in replies:
         # a DELETE may answer without a body (the docs give no status for it, gap 5)
-        shown = record_of(reply)
         expect(
             requirement,
             reply.status in SUCCESS
-            and (shown.get(field) == value or (method == "DELETE" and not shown)),
-            f"{method} {path} {reply.said} with {field} {shown.get(field)!r}",
+            and (reply.record.get(field) == value or (method == "DELETE" and not reply.record)),
+            f"{method} {path} {reply.said} with {field} {reply.record.get(field)!r}",
             reply,
         )
     if not KINDS[kind][0]:
-        ids = [record_of(reply).get("id") for _, reply in replies if record_of(reply)]
+        ids = [reply.record.get("id") for _, reply in replies if reply.record]
         expect(
             "IDN-005",
             all(found == record_id for found in ids),
@@ -173,11 +163,11 @@ def test_identifiers_must_hold_1_to_255_characters(api, records, sku, expect):
         for collection, field, body in bodies:
             reply = api.post(path_of(collection), json=body)
             if reply.status == 201:
-                created = record_of(reply).get(field_of(collection, records))
+                created = reply.record.get(field_of(collection, records))
                 records.track(collection, str(created))
             expect(
                 "IDN-009",
-                reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+                reply.status == 400 and reply.code == "VALIDATION_ERROR",
                 f"a {collection} create with a {length}-character {field} {reply.said}",
                 reply,
             )

@@ -1,6 +1,6 @@
-"""Area LIM (and VER's deprecation headers): the 10 MB body cap, no throttling of bursts or
-of concurrent requests today, and the throttling and deprecation headers, which must be
-well-formed wherever a target sends them."""
+"""Area LIM (and VER): the 10 MB body cap, no throttling of bursts or of concurrent requests
+today, the throttling and deprecation headers, which must be well-formed wherever a target
+sends them, and the versioned base path the API is served under."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from functools import cache
 import httpx
 import pytest
 
-from dmcert.testkit import Reply, operations, path_of
+from dmcert.testkit import BASE_PATH, Reply, is_single, listed_identifier, operations, path_of
 
 MAX_BODY = 10_485_760
 JSON = {"Content-Type": "application/json"}
@@ -37,6 +37,7 @@ BODIED_WRITES = [op for op in operations() if op.method in ("POST", "PUT")]
 
 
 @pytest.mark.requirement("LIM-001", "ERR-017")
+@pytest.mark.writes
 @pytest.mark.parametrize("op", BODIED_WRITES, ids=lambda op: op.key)
 def test_body_over_10_mb_is_413_payload_too_large(op, run, api, expect):
     """LIM-001, ERR-017: a 10.5 MB body to any create or update is 413, in the error
@@ -46,7 +47,7 @@ def test_body_over_10_mb_is_413_payload_too_large(op, run, api, expect):
         pytest.skip("--quick: one oversized body is enough")
     path = op.path if "{" not in op.path else path_of(op.collection, f"{run.prefix}unknown")
     body = padded_body(b'{"padding": "', MAX_BODY + MAX_BODY // 20)
-    reply = api.request(op.method, path, content=body, headers=JSON, rejected=True)
+    reply = api.request(op.method, path, content=body, headers=JSON)
     said = (
         f"{op.key} with a {len(body):,}-byte body answered {reply.status} {reply.error_code or ''}"
     )
@@ -61,11 +62,12 @@ def test_body_over_10_mb_is_413_payload_too_large(op, run, api, expect):
 
 
 @pytest.mark.requirement("LIM-002")
+@pytest.mark.writes
 def test_body_of_exactly_10_mb_is_not_rejected_for_its_size(api, expect):
     """LIM-002: a body of exactly 10,485,760 bytes is not 413 (an inventory upsert with an
     empty row list and long notes: refused as 400 for its content, not for its size)."""
     body = padded_body(b'{"inventory": [], "notes": "', MAX_BODY)
-    reply = api.post(path_of("inventory"), content=body, headers=JSON, rejected=True)
+    reply = api.post(path_of("inventory"), content=body, headers=JSON)
     expect(
         "LIM-002",
         reply.status != 413,
@@ -158,10 +160,11 @@ def test_throttling_and_deprecation_headers_are_well_formed_when_present(run, ap
     """LIM-005, LIM-006, VER-003..006: on the replies of every list, an unknown record and a
     refused create, Retry-After and X-RateLimit-Remaining (if sent) are non-negative
     integers; Sunset is an HTTP-date, Deprecation reads true, a rel="deprecation" Link holds
-    a <URI>, and Deprecation comes with Sunset and that Link."""
+    a <URI>, and Deprecation comes with Sunset and that Link (read-only runs: no create)."""
     replies = [api.get(op.path) for op in operations() if op.method == "GET" and "{" not in op.path]
     replies.append(api.get(path_of("products", f"{run.prefix}unknown")))
-    replies.append(api.post(path_of("products"), json={}, rejected=True))
+    if not run.read_only:
+        replies.append(api.post(path_of("products"), json={}))
     for rule, header, well_formed in HEADER_RULES:
         carrying = [reply for reply in replies if header in reply.headers]
         bad = [reply for reply in carrying if not well_formed(reply.headers[header])]
@@ -178,4 +181,29 @@ def test_throttling_and_deprecation_headers_are_well_formed_when_present(run, ap
         not incomplete,
         f"Deprecation without Sunset and a rel=deprecation Link on {len(incomplete)} replies",
         *(incomplete or replies[:1]),
+    )
+
+
+@pytest.mark.requirement("VER-001")
+@pytest.mark.parametrize(
+    "op", [op for op in operations() if op.method == "GET"], ids=lambda op: op.path
+)
+def test_api_is_served_under_the_versioned_base_path_with_trailing_slashes(
+    op, run, api, records, expect
+):
+    """VER-001: each documented read, at <root>/api/integrations/v1 plus its documented path
+    ending in /, is served (200 {"success": true}); record paths address a listed record."""
+    identifier = None
+    if is_single(op):
+        identifier = listed_identifier(api, op.collection, records.order_identifier)
+        if identifier is None:
+            pytest.skip(f"the target lists no {op.collection} record to read")
+    path = path_of(op.collection, identifier)
+    reply = api.get(path)
+    served = reply.status == 200 and isinstance(reply.body, dict) and reply.body.get("success")
+    expect(
+        "VER-001",
+        served is True,
+        f"GET {run.target}{BASE_PATH}{path} answered {reply.status} {reply.error_code or ''}",
+        reply,
     )

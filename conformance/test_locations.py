@@ -13,35 +13,25 @@ from typing import Any
 
 import pytest
 
-from dmcert.testkit import SUCCESS, ApiClient, Reply, must, path_of, search, unknown_identifier
+from dmcert.testkit import (
+    SUCCESS,
+    ApiClient,
+    Reply,
+    must,
+    path_of,
+    search,
+    stable,
+    unknown_identifier,
+)
 
 SHAPE = ("id", "code", "name", "zone", "aisle", "is_active")
 LIST_SHAPE = ("code", "name", "zone", "aisle", "is_active")
-VOLATILE = frozenset({"updated_at"})
-"""Fields a PUT or DELETE may change even when it changes nothing else."""
 DETAILS = {
     "name": "Aisle A, Shelf 103",
     "zone": "A",
     "aisle": "1",
     "metadata": {"temperature": "ambient", "bins": [1, 2], "capacity": {"pallets": 4}},
 }
-
-
-def code_of(reply: Reply) -> str:
-    """The error code; its casing is ERR-001's concern, not this area's."""
-    return (reply.error_code or "").upper()
-
-
-def record_of(reply: Reply) -> dict[str, Any]:
-    return reply.data if isinstance(reply.data, dict) else {}
-
-
-def stable(record: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in record.items() if name not in VOLATILE}
-
-
-def read(api: ApiClient, code: str) -> Reply:
-    return api.get(path_of("locations", code))
 
 
 def listed(api: ApiClient, *codes: str) -> tuple[dict[str, Any], list[Reply]]:
@@ -69,7 +59,7 @@ def test_create_is_201_with_the_location_shape(api, records, expect):
     reply = api.post(path_of("locations"), json={"code": code, **DETAILS})
     if reply.status in (200, 201):
         records.track("locations", code)
-    data = record_of(reply)
+    data = reply.record
     missing = [name for name in SHAPE if name not in data]
     wrong = differences({"code": code, "is_active": True, **DETAILS}, data)
     wrong.pop("metadata", None)
@@ -88,12 +78,13 @@ def test_create_is_201_with_the_location_shape(api, records, expect):
 
 
 @pytest.mark.requirement("LOC-003")
+@pytest.mark.writes
 def test_create_without_code_is_400_validation_error(api, expect):
     """LOC-003: a location create without code is 400 VALIDATION_ERROR."""
-    reply = api.post(path_of("locations"), json={"name": "No code"}, rejected=True)
+    reply = api.post(path_of("locations"), json={"name": "No code"})
     expect(
         "LOC-003",
-        reply.status == 400 and code_of(reply) == "VALIDATION_ERROR",
+        reply.status == 400 and reply.code == "VALIDATION_ERROR",
         f"a create without code {reply.said}",
         reply,
     )
@@ -107,7 +98,7 @@ def test_duplicate_code_is_409_duplicate(api, records, expect):
     reply = api.post(path_of("locations"), json={"code": code, "name": "Again"})
     expect(
         "LOC-004",
-        reply.status == 409 and code_of(reply) == "DUPLICATE",
+        reply.status == 409 and reply.code == "DUPLICATE",
         f"a create with an existing code {reply.said}",
         reply,
     )
@@ -121,14 +112,14 @@ def test_code_of_an_inactive_location_is_409_duplicate(api, records, expect):
     code = records.location()["code"]
     must(api.delete(path_of("locations", code)), SUCCESS, "deactivating the location")
     reply = api.post(path_of("locations"), json={"code": code})
-    after = read(api, code)
+    after = api.read("locations", code)
     expect(
         "LOC-005",
         reply.status == 409
-        and code_of(reply) == "DUPLICATE"
-        and record_of(after).get("is_active") is False,
+        and reply.code == "DUPLICATE"
+        and after.record.get("is_active") is False,
         f"a create with an inactive location's code {reply.said}; the location then has "
-        f"is_active {record_of(after).get('is_active')!r}",
+        f"is_active {after.record.get('is_active')!r}",
         reply,
         after,
     )
@@ -139,8 +130,8 @@ def test_code_of_an_inactive_location_is_409_duplicate(api, records, expect):
 def test_get_returns_the_location_as_created(api, records, expect):
     """LOC-006: GET /locations/{code}/ returns the location as the create returned it."""
     location = records.location(**DETAILS)
-    reply = read(api, location["code"])
-    shown = record_of(reply)
+    reply = api.read("locations", location["code"])
+    shown = reply.record
     differing = sorted(field for field in stable(location) if shown.get(field) != location[field])
     expect(
         "LOC-006",
@@ -153,10 +144,10 @@ def test_get_returns_the_location_as_created(api, records, expect):
 @pytest.mark.requirement("LOC-007")
 def test_get_of_an_unknown_code_is_404_not_found(run, api, expect):
     """LOC-007: GET of a code no location has is 404 NOT_FOUND."""
-    reply = read(api, unknown_identifier(run.prefix))
+    reply = api.read("locations", unknown_identifier(run.prefix))
     expect(
         "LOC-007",
-        reply.status == 404 and code_of(reply) == "NOT_FOUND",
+        reply.status == 404 and reply.code == "NOT_FOUND",
         f"GET of an unknown code {reply.said}",
         reply,
     )
@@ -198,8 +189,8 @@ def test_put_updates_name_zone_aisle_and_metadata(api, records, expect):
     code = records.location(**DETAILS)["code"]
     body = {"name": "Dock 4", "zone": "D", "aisle": "12", "metadata": {"dock": True}}
     put = api.put(path_of("locations", code), json=body)
-    after = read(api, code)
-    wrong = differences(body, record_of(after))
+    after = api.read("locations", code)
+    wrong = differences(body, after.record)
     expect(
         "LOC-009",
         put.status == 200 and after.status == 200 and not wrong,
@@ -245,12 +236,12 @@ def test_code_in_a_put_body_is_ignored(api, records, expect):
     code = records.location()["code"]
     other = records.name("loc")
     put = api.put(path_of("locations", code), json={"code": other, "name": "Renamed"})
-    old, new = read(api, code), read(api, other)
+    old, new = api.read("locations", code), api.read("locations", other)
     if new.status == 200:
         records.track("locations", other)
     expect(
         "LOC-012",
-        put.status == 200 and record_of(old).get("code") == code and new.status == 404,
+        put.status == 200 and old.record.get("code") == code and new.status == 404,
         f"PUT with another code {put.said}; GET old code {old.said}, new code {new.said}",
         put,
         old,
@@ -276,40 +267,41 @@ def test_delete_deactivates_and_the_location_stays_readable(api, records, expect
         deleted,
         *pages,
     )
-    after = read(api, code)
+    after = api.read("locations", code)
     expect(
         "LOC-014",
-        record_of(deleted).get("is_active") is False
+        deleted.record.get("is_active") is False
         and after.status == 200
-        and record_of(after).get("is_active") is False,
-        f"DELETE answered is_active {record_of(deleted).get('is_active')!r}; GET then "
-        f"{after.said} with is_active {record_of(after).get('is_active')!r}",
+        and after.record.get("is_active") is False,
+        f"DELETE answered is_active {deleted.record.get('is_active')!r}; GET then "
+        f"{after.said} with is_active {after.record.get('is_active')!r}",
         deleted,
         after,
     )
     again = api.delete(path)
-    final = read(api, code)
+    final = api.read("locations", code)
     expect(
         "IDEM-008",
-        again.status == 200 and stable(record_of(final)) == stable(record_of(after)),
-        f"a second DELETE {again.said}; the location went from {record_of(after)!r} "
-        f"to {record_of(final)!r}",
+        again.status == 200 and stable(final.record) == stable(after.record),
+        f"a second DELETE {again.said}; the location went from {after.record!r} "
+        f"to {final.record!r}",
         again,
         final,
     )
 
 
 @pytest.mark.requirement("LOC-015")
+@pytest.mark.writes
 def test_put_or_delete_of_an_unknown_code_is_404_not_found(run, api, expect):
     """LOC-015: PUT and DELETE of a code no location has are 404 NOT_FOUND."""
     path = path_of("locations", unknown_identifier(run.prefix))
     for reply in (
-        api.put(path, json={"name": "Nowhere"}, rejected=True),
-        api.delete(path, rejected=True),
+        api.put(path, json={"name": "Nowhere"}),
+        api.delete(path),
     ):
         expect(
             "LOC-015",
-            reply.status == 404 and code_of(reply) == "NOT_FOUND",
+            reply.status == 404 and reply.code == "NOT_FOUND",
             f"{reply.exchange.method} of an unknown code {reply.said}",
             reply,
         )

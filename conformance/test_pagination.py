@@ -48,15 +48,10 @@ SHOWN = 4
 """How many offending keys a message lists."""
 
 
-def code_of(reply: Reply) -> str:
-    """The error code; its casing is ERR-001's concern, not this area's."""
-    return (reply.error_code or "").upper()
-
-
 def is_invalid_cursor(reply: Reply) -> bool:
     return (
         reply.status == 400
-        and code_of(reply) == "VALIDATION_ERROR"
+        and reply.code == "VALIDATION_ERROR"
         and reply.error_message.startswith("Invalid cursor")
     )
 

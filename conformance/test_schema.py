@@ -42,6 +42,7 @@ from dmcert.contract.files import spec_path
 from dmcert.contract.spec import BASE_PATH, documented_view
 from dmcert.suite.run import Run
 from dmcert.testkit import (
+    READ_ONLY_METHODS,
     REDACTED,
     ApiKey,
     Exchange,
@@ -49,7 +50,9 @@ from dmcert.testkit import (
     PreconditionFailed,
     ReadOnlyViolation,
     Records,
+    TargetNotAnswering,
     load_spec,
+    method_marks,
     operations,
 )
 
@@ -226,21 +229,31 @@ class Target:
             shaped.append(entry)
         return shaped
 
+    @property
+    def verify(self) -> str | bool:
+        """What requests trusts: the profile's CA file (a private CA), else its default."""
+        ca_file = self.run.profile.ca_file
+        return str(ca_file) if ca_file else True
+
     def send(self, case: Case, op: Operation) -> Response:
-        if self.run.read_only and op.method != "GET":
-            raise ReadOnlyViolation(f"{op.key} would write in a --read-only run")
+        if self.run.read_only and op.method not in READ_ONLY_METHODS:
+            raise ReadOnlyViolation(f"{op.key} is not sent in a --read-only run")
         if self.broken is not None:
             raise PreconditionFailed(self.broken)
+        self.run.watch.before_send()
         try:
             response = case.call(
                 base_url=self.run.target,
                 session=self.session,
                 headers={"X-API-Key": self.key.value},
                 timeout=TIMEOUT,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
-            self.broken = self.run.redactor.text(f"{op.key} got no answer: {type(exc).__name__}")
-            raise PreconditionFailed(self.broken) from None
+            unanswered = self.unanswered(exc)
+            self.broken = unanswered.summary()
+            self.run.watch.unanswered(unanswered)
+            raise TargetNotAnswering(unanswered) from None
         body = body_of(response)
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
@@ -269,6 +282,23 @@ class Target:
         if len(command) > MAX_CURL:
             return f"{command[:MAX_CURL]}... [{len(command) - MAX_CURL} more characters]"
         return command
+
+    def unanswered(self, error: requests.RequestException) -> Exchange:
+        """The request a transport error interrupted, as the evidence of it."""
+        sent = error.request
+        request = httpx.Request(
+            (sent.method if sent is not None else None) or "GET",
+            (sent.url if sent is not None else None) or self.run.target,
+            headers=dict(sent.headers) if sent is not None else {},
+            content=(sent.body if sent is not None else None) or b"",
+        )
+        if isinstance(error, requests.Timeout):
+            why = f"did not answer within {TIMEOUT:g} s ({type(error).__name__})"
+        elif isinstance(error, requests.ConnectionError):
+            why = f"closed or refused the connection without answering ({type(error).__name__})"
+        else:
+            why = f"gave no answer ({type(error).__name__})"
+        return Exchange.unanswered(request, self.run.redactor, why)
 
     def exchange(self, response: Response) -> Exchange:
         """The exchange as evidence, through the same redaction as the suite's own client."""
@@ -416,9 +446,7 @@ def _generated_cases():
         op = operation_of(api_operation)
         for mode in _modes(api_operation):
             ids = candidates(op, negative=mode.is_negative, linked=False)
-            marks = [pytest.mark.requirement(*sorted(ids))]
-            if op.method != "GET":
-                marks.append(pytest.mark.writes)
+            marks = [pytest.mark.requirement(*sorted(ids)), *method_marks(op.method)]
             yield pytest.param(key, mode, id=f"{key} {mode.value}", marks=marks)
 
 

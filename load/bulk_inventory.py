@@ -1,10 +1,11 @@
 """bulk_inventory: POST /inventory/ batches of --batch-size rows (1-5,000), half updates of
 pairs the user already wrote and half creates of new ones; every summary is checked against
-the rows sent. Seeded: products. Each user creates its own locations for new pairs."""
+the rows sent. Data set: products. Each user creates its own locations for new pairs."""
 
 from locust import task
 
-from dmcert.load.plugin import ApiUser, BulkWriter
+from dmcert.load.locust.tasks import BulkWriter
+from dmcert.load.locust.user import ApiUser
 
 
 class BulkInventoryUser(ApiUser):

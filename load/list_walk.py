@@ -1,10 +1,11 @@
 """list_walk: full cursor walks of the locations, products, orders and inventory lists at
 limit 200, one page per request; a record repeated within one walk fails that page.
-Seeded: more than one page of each list."""
+Data set: more than one page of each list."""
 
 from locust import task
 
-from dmcert.load.plugin import ApiUser, ListWalker
+from dmcert.load.locust.tasks import ListWalker
+from dmcert.load.locust.user import ApiUser
 
 
 class ListWalkUser(ApiUser):

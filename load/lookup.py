@@ -1,10 +1,12 @@
 """lookup: GET /inventory/{code}/ (rows at a location) and GET /inventory/{sku}/?by=sku
-(every location holding a SKU); each answer must hold exactly the seeded rows' owner and
-at least as many rows as were seeded. Seeded: locations, products, inventory rows."""
+(every location holding a SKU); each answer must hold only rows of the identifier asked for
+and at least as many as the data set put there. Data set: locations, products, inventory
+rows."""
 
 from locust import task
 
-from dmcert.load.plugin import ApiUser, Lookups
+from dmcert.load.locust.tasks import Lookups
+from dmcert.load.locust.user import ApiUser
 
 
 class LookupUser(ApiUser):

@@ -1,10 +1,11 @@
 """mixed: an ERP-sync mix. Each user mostly reads (lookups by location and SKU, list walks)
 and now and then pushes a bulk inventory batch, as an ERP connector syncing stock does.
-Seeded: as list_walk (more than a page of every list, with inventory rows)."""
+Data set: as list_walk (more than a page of every list, with inventory rows)."""
 
 from locust import task
 
-from dmcert.load.plugin import ApiUser, BulkWriter, ListWalker, Lookups
+from dmcert.load.locust.tasks import BulkWriter, ListWalker, Lookups
+from dmcert.load.locust.user import ApiUser
 
 
 class ErpSyncUser(ApiUser):

@@ -68,28 +68,46 @@ def test_key_from_missing_environment_variable_is_usage_error(tmp_path: Path):
     assert "DMCERT_NO_SUCH_VAR is not set" in result.stderr
 
 
-def test_a_run_that_verifies_nothing_does_not_pass(tmp_path: Path):
-    """Only an expired key: every check is skipped, and the run must not say CONFORMS."""
+def test_a_keys_file_without_a_usable_key_is_exit_2_before_any_test(tmp_path: Path):
+    """Only an expired key: the run could verify nothing, which is the keys file's fault
+    (issue 8), so it ends in preflight, in one line, instead of a run of skipped tests."""
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[keys.expired]\nkey = "k"\nscopes = ["integrations.*"]\nexpired = true\n')
+    result = run_dmcert("check", "--target", "http://127.0.0.1:9", "--keys", str(keys))
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no usable key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("ca_file", "message"),
+    [
+        ("missing.pem", "ca_file not found"),
+        (".", "cannot read ca_file"),
+        ("keys.toml", "holds no PEM certificate"),
+    ],
+)
+def test_unusable_ca_file_is_one_line_and_exit_2(tmp_path: Path, ca_file: str, message: str):
+    """A relative ca_file is read beside the keys file; a bad one is the user's configuration."""
+    keys = tmp_path / "keys.toml"
+    keys.write_text(
+        f'[target]\nca_file = "{ca_file}"\n\n'
+        '[keys.full]\nkey = "sk_test_x"\nscopes = ["integrations.*"]\n'
+    )
+    result = run_dmcert("check", "--target", "https://127.0.0.1:9", "--keys", str(keys))
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and str(tmp_path) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_certificate_the_suite_does_not_trust_is_exit_3_with_a_hint(tmp_path: Path):
     from dmcert.reference.server import RunningTarget
 
-    with RunningTarget() as target:
+    with RunningTarget(tls=True) as target:
         keys = tmp_path / "keys.toml"
-        expired = target.profile.keys["expired"]
-        keys.write_text(
-            f'[keys.expired]\nkey = "{expired.value}"\nscopes = ["integrations.*"]\n'
-            "expired = true\n"
-        )
-        result = run_dmcert(
-            "check",
-            "--target",
-            target.url,
-            "--keys",
-            str(keys),
-            "--quick",
-            "-k",
-            "test_pagination",
-            "--reports",
-            str(tmp_path / "reports"),
-        )
-    assert result.exit_code == 1, result.stdout[-3000:]
-    assert "DOES NOT CONFORM" in result.stdout
+        full = target.profile.keys["full"]
+        keys.write_text(f'[keys.full]\nkey = "{full.value}"\nscopes = ["integrations.*"]\n')
+        result = run_dmcert("check", "--target", target.url, "--keys", str(keys))
+    assert result.exit_code == 3
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr and "ca_file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

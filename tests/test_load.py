@@ -16,11 +16,14 @@ import httpx
 import pytest
 
 from dmcert.cli import main
+from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UsageError
-from dmcert.load import checks, options
-from dmcert.load.compare import compare
+from dmcert.load import options
+from dmcert.load.compare import METRICS, compare
 from dmcert.load.hdr import Recording, latency_stats
-from dmcert.load.slo import evaluate, load_slo
+from dmcert.load.locust import checks
+from dmcert.load.report import LATENCY_COLUMNS
+from dmcert.load.slo import LATENCY_KEYS, evaluate, load_slo
 from dmcert.load.summary import endpoint_stats
 from dmcert.reference.server import RunningTarget
 from tests.conftest import run_dmcert
@@ -37,9 +40,9 @@ REPORT_FILES = (
 )
 
 
-def load_against(target: RunningTarget, reports: Path, profile: str, *extra: str):
+def load_against(target: RunningTarget, reports: Path, workload: str, *extra: str):
     return run_dmcert(
-        "load", profile, "--target", target.url, "--keys", str(target.keys_path),
+        "load", workload, "--target", target.url, "--keys", str(target.keys_path),
         "--reports", str(reports), *extra,
     )  # fmt: skip
 
@@ -53,19 +56,24 @@ def shown(result) -> str:
 
 
 def active_under(target: RunningTarget, collection: str, prefix: str) -> list[str]:
-    """Identifiers under `prefix` still in an active-only list (products, locations)."""
-    field = {"products": "sku", "locations": "code"}[collection]
+    """Identifiers under `prefix` still active: listed products and locations (the lists show
+    active ones only), orders not cancelled."""
+    field = {"products": "sku", "locations": "code", "orders": "order_number"}[collection]
     key = target.profile.full_key().value
     found, cursor = [], None
     for _ in range(100):
         params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
         body = httpx.get(
-            f"{target.url}/api/integrations/v1/{collection}/",
+            f"{target.url}{BASE_PATH}/{collection}/",
             params=params,
             headers={"X-API-Key": key},
             timeout=30,
         ).json()
-        found += [r[field] for r in body["data"] if r[field].startswith(prefix)]
+        found += [
+            r[field]
+            for r in body["data"]
+            if r[field].startswith(prefix) and r.get("status") != "cancelled"
+        ]
         cursor = body["pagination"]["next_cursor"]
         if not cursor:
             break
@@ -94,8 +102,11 @@ def test_healthy_target_meets_the_default_slos_and_reports_everything(healthy_ru
     result, reports = healthy_run
     assert result.exit_code == 0, shown(result)
     assert "SLOs met" in result.stdout
+    assert "data set prepared: 210 products, 210 locations, 210 orders" in result.stdout
     summary = summary_of(reports)
     assert summary["verdict"] == "pass" and summary["breaches"] == []
+    assert summary["workload"] == "mixed"
+    assert summary["environment"]["data_set"]["inventory_rows"] == 420
     for name in REPORT_FILES:
         assert (reports / name).is_file(), name
     for plot in ("latency.png", "throughput.png"):
@@ -122,6 +133,9 @@ def test_a_run_cleans_up_its_records_and_writes_no_key(healthy_run, target: Runn
     assert prefix.startswith("LT-")
     assert active_under(target, "products", prefix) == []
     assert active_under(target, "locations", prefix) == []
+    assert active_under(target, "orders", prefix) == []
+    residue = summary_of(reports)["environment"]["residue"]
+    assert residue == ["inventory rows stay (the API has no DELETE for them)"]
     secrets = [secret.encode() for secret in target.profile.secrets()]
     for path in reports.rglob("*"):
         if path.is_file():
@@ -222,8 +236,8 @@ def test_compare_flags_an_injected_regression(healthy_run, tmp_path: Path):
     ("argv", "message"),
     [
         (["lookup", "--target", "http://127.0.0.1:9"], "--target needs --keys"),
-        (["nosuch"], "unknown profile"),
-        ([], "name a profile"),
+        (["nosuch"], "unknown workload"),
+        ([], "name a workload"),
         (["lookup", "--batch-size", "5001"], "--batch-size"),
         (["lookup", "--rate", "fast"], "--rate"),
         (["lookup", "--duration", "0s"], "--duration"),
@@ -347,6 +361,28 @@ def test_merged_recordings_equal_one_recording_of_everything():
     )
 
 
+def test_one_percentile_table_feeds_the_summary_slos_table_and_comparison():
+    recording = Recording()
+    recording.record("GET /x/", 1.0, 1.0, at=time.time())
+    stats = latency_stats(recording.endpoints["GET /x/"].latency)
+    assert list(stats) == ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
+    assert LATENCY_COLUMNS == ("p50", "p90", "p95", "p99", "p99.9", "max")
+    assert LATENCY_KEYS == {
+        "p50_ms": "p50",
+        "p90_ms": "p90",
+        "p95_ms": "p95",
+        "p99_ms": "p99",
+        "p99_9_ms": "p99.9",
+        "max_ms": "max",
+    }
+    assert [metric for metric in METRICS if metric.endswith(" ms")] == [
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "p99.9 ms",
+    ]
+
+
 def test_percentiles_are_unrounded_and_lateness_counts():
     recording = Recording()
     for _ in range(10):
@@ -415,7 +451,7 @@ def test_option_values():
 
 def summary_with(p95: float, rps: float, error_ratio: float) -> dict:
     endpoint = {**stats(p95, error_ratio, rps), "rows_per_s": 0.0}
-    return {"profile": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
+    return {"workload": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
 
 
 def test_compare_thresholds():

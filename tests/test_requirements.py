@@ -6,11 +6,15 @@ loader: they are the independent statement of what the catalogue may contain.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from dmcert.contract.files import data_dir
 from dmcert.contract.requirements import (
     AREAS,
     PAGES,
@@ -20,7 +24,7 @@ from dmcert.contract.requirements import (
     load_requirements,
 )
 
-ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM)-\d{3}$")
+ID_PATTERN = re.compile(r"^(ENV|ERR|AUTH|SCOPE|PAG|ORD|PRD|INV|LOC|IDN|IDEM|VER|LIM|CONC)-\d{3}$")
 GOOD_ENTRY = """\
 - id: PAG-001
   level: MUST
@@ -87,6 +91,50 @@ def test_texts_are_single_lines(catalogue: dict[str, Requirement]) -> None:
         assert requirement.text.strip() and "\n" not in requirement.text, requirement.id
 
 
+COLLECT_REQUIREMENTS = """
+import json, sys, pytest
+from dmcert.suite.plugin import requirement_ids
+
+class Named:
+    ids = set()
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            self.ids.update(requirement_ids(item))
+
+named = Named()
+conformance = sys.argv[1]
+code = pytest.main(
+    ["--collect-only", "-qq", "-c", conformance + "/pytest.ini", "--rootdir", conformance,
+     conformance],
+    plugins=[named],
+)
+print(json.dumps({"exit": int(code), "ids": sorted(named.ids)}))
+"""
+
+
+def named_by_conformance_tests() -> set[str]:
+    """The requirement ids the collected conformance tests name (parametrized cases included:
+    marks given per parameter only show after collection)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", COLLECT_REQUIREMENTS, str(data_dir("conformance"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["exit"] == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return set(found["ids"])
+
+
+def test_every_testable_requirement_is_named_by_a_conformance_test(
+    catalogue: dict[str, Requirement],
+) -> None:
+    named = named_by_conformance_tests()
+    orphans = [r.id for r in catalogue.values() if r.testable and r.id not in named]
+    assert not orphans, f"testable requirements no conformance test names: {orphans}"
+
+
 def test_untestable_requirements_are_few(catalogue: dict[str, Requirement]) -> None:
     untestable = [r.id for r in catalogue.values() if not r.testable]
     assert 0 < len(untestable) <= 10
@@ -123,7 +171,7 @@ def test_a_well_formed_file_loads(tmp_path: Path) -> None:
         (GOOD_ENTRY + "  gap: 0\n", "gap"),
         (GOOD_ENTRY + "  gap: '7'\n", "gap"),
         (GOOD_ENTRY + "  testable: maybe\n", "testable"),
-        (GOOD_ENTRY + "  tags: slow\n", "tags"),
+        (GOOD_ENTRY + "  tags: [slow]\n", "unknown field"),
         (GOOD_ENTRY.replace("MUST", "SHOULD"), "gap number or must cite decisions"),
         (GOOD_ENTRY.replace("'A limit above 200 is clamped to 200.'", "''"), "text"),
         (GOOD_ENTRY + GOOD_ENTRY, "duplicate id PAG-001"),
@@ -151,3 +199,14 @@ def test_pages_are_those_api_facts_lists():
         pytest.skip(f"{facts} is not beside this checkout")
     inventory = facts.read_text(encoding="utf-8").split("## 0.", 1)[1].split("\n## ", 1)[0]
     assert set(PAGES) == set(re.findall(r"^\| `([a-z/-]+)` \|", inventory, re.MULTILINE))
+
+
+def test_the_readme_states_the_catalogue_size_and_lists_every_area(
+    catalogue: dict[str, Requirement],
+) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    musts = sum(requirement.level == "MUST" for requirement in catalogue.values())
+    stated = f"{len(catalogue)} requirements ({musts} MUST, {len(catalogue) - musts} SHOULD)"
+    assert f"The catalogue holds {stated} in {len(AREAS)} areas" in readme
+    for area in AREAS:
+        assert re.search(rf"^\| {area} \|", readme, flags=re.MULTILINE), area

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from dmcert import __version__
-from dmcert.errors import EXIT_USAGE, DmcertError
+from dmcert.errors import EXIT_INTERNAL, EXIT_SIGNAL_BASE, EXIT_USAGE, DmcertError
 
 # subcommand -> "module:function" taking the parsed arguments and returning the exit code
 _COMMANDS: dict[str, str | None] = {
@@ -52,11 +53,30 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CHECK_EXIT_CODES = """exit codes:
+  0    the target conforms (every MUST holds; with --strict every SHOULD too)
+  1    the target does not conform (a requirement failed or could not be verified,
+       or the target stopped answering)
+  2    usage or configuration error (bad option, keys file, a key the target rejects,
+       an unwritable --reports directory)
+  3    target unreachable, or it does not answer as this API
+  4    internal error of dmcert (a crash or a collection error; never the target's fault)
+  130  interrupted (SIGINT, Ctrl-C); 143 SIGTERM; 129 SIGHUP
+An interrupted or crashed run never exits 0; its reports say INCOMPLETE."""
+
+
 def _add_check(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help="run the conformance suite against a target")
+    check = sub.add_parser(
+        "check",
+        help="run the conformance suite against a target",
+        epilog=CHECK_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_target_options(check)
     check.add_argument(
-        "--read-only", action="store_true", help="send no request that can change data"
+        "--read-only",
+        action="store_true",
+        help="send only GET, HEAD and OPTIONS (skips the tests that need more)",
     )
     check.add_argument("--strict", action="store_true", help="SHOULD requirements fail the run")
     check.add_argument("--quick", action="store_true", help="small example budget (CI smoke run)")
@@ -67,11 +87,24 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     check.add_argument(
         "-k", dest="select", metavar="EXPR", help="only tests matching this pytest expression"
     )
+    check.add_argument(
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only the tests naming this requirement (PAG-004) or area (PAG); repeatable; "
+        "the report marks the run as partial",
+    )
 
 
 def _add_load(sub: argparse._SubParsersAction) -> None:
-    load = sub.add_parser("load", help="headless Locust run of one load profile, with SLO gates")
-    load.add_argument("profile", nargs="?", help="bulk_inventory, list_walk, lookup or mixed")
+    load = sub.add_parser("load", help="headless Locust run of one workload, with SLO gates")
+    load.add_argument(
+        "workload",
+        nargs="?",
+        metavar="WORKLOAD",
+        help="bulk_inventory, list_walk, lookup or mixed (see load/README.md)",
+    )
     _add_target_options(load)
     load.add_argument("--users", type=int, default=8, help="concurrent users (closed model)")
     load.add_argument("--spawn-rate", type=float, default=8.0, metavar="R", help="users/s")
@@ -105,7 +138,7 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     )
     load.add_argument("--slo", metavar="FILE", help="SLO TOML (default: load/slo.toml)")
     load.add_argument("--batch-size", type=int, default=500, help="rows per bulk POST (1-5000)")
-    load.add_argument("--keep-data", action="store_true", help="do not deactivate seeded data")
+    load.add_argument("--keep-data", action="store_true", help="keep the data set (no clean-up)")
     load.add_argument(
         "--compare",
         nargs=2,
@@ -125,6 +158,12 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         "--db", metavar="URL", help="database URL (default: fresh SQLite file in a temp dir)"
     )
     serve.add_argument("--keys-out", metavar="FILE", help="write a keys file with fresh keys")
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS (TLS 1.2+, HSTS) with a certificate from a fresh local test CA; "
+        "--keys-out also writes the CA certificate (FILE.ca.pem) and names it in the keys file",
+    )
     serve.add_argument(
         "--order-identifier",
         default="external_order_id",
@@ -170,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DmcertError as exc:
         print(f"dmcert {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(f"dmcert {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_SIGNAL_BASE + getattr(exc, "signum", 2)
+    except Exception:  # a defect of dmcert: say so, with the traceback to report it
+        traceback.print_exc()
+        print(f"dmcert {args.command}: internal error (a bug in dmcert)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -6,6 +6,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERNAL = 4  # a crash of dmcert itself or of the suite's collection: never the target's fault
+EXIT_SIGNAL_BASE = 128  # interrupted by signal N: 128 + N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)
 
 
 class DmcertError(Exception):

@@ -4,6 +4,7 @@ SQLite and on a fresh PostgreSQL database created for the test session."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import socket
 import tempfile
@@ -21,11 +22,13 @@ import pytest
 import uvicorn
 
 from dmcert.contract.target_profile import TargetProfile
+from dmcert.contract.tls import client_context
 from dmcert.reference.app import create_app
 from dmcert.reference.database import open_database
 from dmcert.reference.keys import mint_profile
 from dmcert.reference.server import RunningTarget
 from dmcert.reference.settings import Settings
+from dmcert.reference.tls import LocalCA
 from tests.conftest import postgres_url
 
 BASE = "/api/integrations/v1"
@@ -71,23 +74,32 @@ class InProcessTarget:
 
 @contextlib.contextmanager
 def in_process_target(
-    faults: tuple[str, ...] = (), variants: tuple[str, ...] = ()
+    faults: tuple[str, ...] = (), variants: tuple[str, ...] = (), tls: bool = False
 ) -> Iterator[InProcessTarget]:
     """A reference target on a fresh SQLite file, served by uvicorn in a thread of this
-    process: a real server on loopback, started in a fraction of RunningTarget's time."""
+    process: a real server on loopback, started in a fraction of RunningTarget's time.
+    With tls, over HTTPS as `dmcert serve --tls` serves (the profile names the CA file)."""
     with tempfile.TemporaryDirectory(prefix="dmcert-inproc-") as scratch:
         settings = Settings(
             db_url=f"sqlite:///{Path(scratch) / 'ref.db'}",
             faults=frozenset(faults),
             variants=frozenset(variants),
         )
-        db = open_database(settings.db_url)
+        db = open_database(settings.db_url, settings.faults)
         profile = mint_profile(db, settings)
+        local_ca = LocalCA("127.0.0.1") if tls else None
+        if local_ca:
+            ca_file = local_ca.write_ca(Path(scratch) / "ca.pem")
+            profile = dataclasses.replace(profile, ca_file=ca_file)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         config = uvicorn.Config(
-            create_app(settings, db), log_level="warning", access_log=False, lifespan="off"
+            create_app(settings, db),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_context_factory=local_ca.uvicorn_factory(settings) if local_ca else None,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -96,7 +108,8 @@ def in_process_target(
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.005)
         try:
-            yield InProcessTarget(f"http://127.0.0.1:{sock.getsockname()[1]}", profile)
+            scheme = "https" if tls else "http"
+            yield InProcessTarget(f"{scheme}://127.0.0.1:{sock.getsockname()[1]}", profile)
         finally:
             server.should_exit = True
             thread.join(10)
@@ -110,7 +123,9 @@ class Api:
 
     def __init__(self, target: RunningTarget | InProcessTarget) -> None:
         self.target = target
-        self.http = httpx.Client(base_url=target.url + BASE, timeout=60)
+        self.http = httpx.Client(
+            base_url=target.url + BASE, timeout=60, verify=client_context(target.profile.ca_file)
+        )
 
     def request(self, method: str, path: str, key: str | None = "full", **kw: Any):
         headers = dict(kw.pop("headers", {}))

@@ -62,12 +62,23 @@ def test_writes_count_only_successful_changes(api, target, name):
 
 def test_admin_routes_need_the_token(target):
     assert httpx.get(f"{target.url}/_reference/health").json() == {"status": "ok"}
-    for path in ("audit", "audit/writes"):
+    for path in ("audit", "audit/writes", "methods"):
         assert httpx.get(f"{target.url}/_reference/{path}").status_code == 401
         wrong = {"X-Admin-Token": "wrong"}
         assert httpx.get(f"{target.url}/_reference/{path}", headers=wrong).status_code == 401
     ship = httpx.post(f"{target.url}/_reference/orders/{target.profile.shipped_order}/ship")
     assert ship.status_code == 401
+
+
+def test_methods_count_every_request_also_those_refused_before_the_log(target):
+    before = target.methods()
+    base = f"{target.url}/api/integrations/v1"
+    assert httpx.post(f"{base}/products/", json={}).status_code == 403  # no key
+    assert httpx.request("PATCH", f"{base}/products/").status_code == 403
+    assert httpx.get(f"{target.url}/elsewhere/").status_code == 404
+    after = target.methods()
+    grown = {method: after[method] - before.get(method, 0) for method in after}
+    assert {method: n for method, n in grown.items() if n} == {"POST": 1, "PATCH": 1, "GET": 1}
 
 
 def test_admin_ship_of_unknown_order_is_404(target):

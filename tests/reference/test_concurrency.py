@@ -1,10 +1,17 @@
 """Concurrent requests on the reference target: unique constraints hold, concurrent upserts of
-the same pairs lose no update and count each creation once, nothing answers 5xx."""
+the same pairs lose no update and count each creation once, nothing answers 5xx, and the
+suite's concurrency area (CONC) passes on each backend."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import pytest
+
+from dmcert.reference.server import RunningTarget
+from tests.conftest import run_dmcert
 from tests.reference.conftest import item
 
 
@@ -72,3 +79,22 @@ def test_sixty_requests_in_flight_never_5xx(api, name):
         statuses = [r.status_code for r in pool.map(mixed, range(120))]
     assert all(status < 500 for status in statuses)
     assert statuses.count(201) == 40
+
+
+@pytest.mark.slow
+def test_the_suite_s_concurrency_area_passes(target: RunningTarget, tmp_path: Path):
+    """`dmcert check -k test_concurrency --strict` against this backend: the reference target
+    loses no race (a failure here is a bug of the target, not of the check)."""
+    result = run_dmcert(
+        "check",
+        "--target", target.url,
+        "--keys", str(target.keys_path),
+        "--reports", str(tmp_path),
+        "-k", "test_concurrency",
+        "--strict",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdicts = {row["id"]: row["verdict"] for row in document["requirements"]}
+    concurrency = {req: verdict for req, verdict in verdicts.items() if req.startswith("CONC-")}
+    assert concurrency and set(concurrency.values()) == {"pass"}, concurrency

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dmcert.reference.faults import FAULTS
+from dmcert.contract.requirements import load_requirements
+from dmcert.reference.database import UNIQUE_INDEXES_DROPPED, open_database
+from dmcert.reference.faults import FAULTS, Fault
+from dmcert.reference.registry import Registry
 from dmcert.reference.settings import Settings
+from dmcert.testkit import handshake, tls_1_1_only_context
 from tests.reference.conftest import Api, in_process_target, item
 
 
@@ -66,6 +71,47 @@ def probe_denied_write(api: Api) -> None:
     assert api.get(item("products", "SNEAK")).status_code == 200
 
 
+def together(calls: list[Callable[[], object]]) -> list:
+    """Run `calls` at once, one thread each."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def probe_racing_creates(api: Api) -> int:
+    """How many of 6 concurrent creates of one sku are listed afterwards."""
+    together([lambda: api.post("/products/", json={"sku": "RACE"})] * 6)
+    return sum(record["sku"] == "RACE" for record in api.walk("products", 200))
+
+
+def probe_racing_upserts(api: Api) -> int:
+    """How many rows 6 concurrent upserts of one new pair leave."""
+    location, sku = seed_place(api)
+    together([lambda: bulk(api, [row(location, sku, 5)])] * 6)
+    return len(api.get(item("inventory", location)).json()["data"])
+
+
+def probe_racing_puts(api: Api, sku: str) -> bool:
+    """Whether 8 concurrent PUTs of one product leave a mix of two bodies."""
+    api.product(sku)
+    bodies = [{"quantity": n, "custom_fields": {"racer": n}} for n in range(8)]
+    together([lambda body=body: api.put(item("products", sku), json=body) for body in bodies])
+    shown = api.get(item("products", sku)).json()["data"]
+    return {"quantity": shown["quantity"], "custom_fields": shown["custom_fields"]} not in bodies
+
+
+def probe_update_during_cancel(api: Api) -> str | None:
+    """The notes after a PUT lands while a DELETE of the same order is in flight."""
+    _location, sku = seed_place(api)
+    path = item("orders", api.order("FO", sku)["external_order_id"])
+
+    def late_update():
+        time.sleep(0.02)
+        return api.put(path, json={"notes": "kept"})
+
+    together([lambda: api.delete(path), late_update])
+    return api.get(path).json()["data"]["notes"]
+
+
 def probe_cancel_shipped(api: Api) -> None:
     path = item("orders", api.target.profile.shipped_order)
     assert api.delete(path).json()["data"]["status"] == "cancelled"
@@ -103,6 +149,16 @@ def probe_flaky(api: Api) -> None:
     statuses = [api.get("/orders/").status_code for _ in range(10)]
     assert statuses.count(503) == 1
 
+
+def probe_tls_1_1(api: Api) -> bool:
+    context = tls_1_1_only_context()
+    if context is None:
+        pytest.skip("this machine's OpenSSL cannot offer TLS 1.1")
+    return handshake(api.target.url, context).version is not None
+
+
+# rules of the connection: their probes run against a target serving HTTPS
+TLS_FAULTS = frozenset({"hsts_missing", "tls_1_1_allowed"})
 
 PROBES: dict[str, Callable[[Api], None]] = {
     "list_without_pagination": lambda api: "pagination" not in api.get("/orders/").json(),
@@ -257,14 +313,50 @@ PROBES: dict[str, Callable[[Api], None]] = {
         )[1]
         == 404
     ),
+    "locations_without_slash": lambda api: api.get("/locations/").status_code == 404,
+    "hsts_missing": lambda api: "strict-transport-security" not in api.get("/orders/").headers,
+    "tls_1_1_allowed": probe_tls_1_1,
     "slow_lists": probe_slow,
     "flaky_5xx": probe_flaky,
+    # races
+    "racy_duplicate_check": lambda api: probe_racing_creates(api) > 1,
+    "racy_bulk_upsert": lambda api: probe_racing_upserts(api) > 1,
+    "torn_put": lambda api: any(probe_racing_puts(api, f"T{n}") for n in range(5)),
+    "stale_cancel": lambda api: probe_update_during_cancel(api) is None,
 }
 
 
-def test_every_fault_is_documented_and_probed():
+def test_every_fault_is_probed():
     assert set(PROBES) == set(FAULTS)
-    assert all(description and "\n" not in description for description in FAULTS.values())
+    assert set(UNIQUE_INDEXES_DROPPED) <= set(FAULTS)
+
+
+def test_every_fault_is_blamed_on_catalogued_requirements():
+    catalogue = load_requirements()
+    for fault in FAULTS.values():
+        unknown = [r for r in (*fault.blamed_on, *fault.schema_blamed_on) if r not in catalogue]
+        assert not unknown, f"{fault.name} names requirements not in the catalogue: {unknown}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "complaint"),
+    [
+        ({"name": "Bad-Name", "blamed_on": ("ERR-001",)}, "snake_case"),
+        ({"description": "two\nlines", "blamed_on": ("ERR-001",)}, "one non-empty line"),
+        ({"blamed_on": ("ERR-1",)}, "not a requirement id"),
+        ({}, "blamed on requirements or caught elsewhere"),
+        ({"blamed_on": ("ERR-001",), "caught_elsewhere": "x"}, "or caught elsewhere"),
+    ],
+)
+def test_a_malformed_fault_is_refused_at_import(fields: dict, complaint: str):
+    with pytest.raises(ValueError, match=complaint):
+        Registry("fault", [Fault(**{"name": "ok", "description": "breaks a rule", **fields})])
+
+
+def test_a_fault_name_is_registered_once():
+    twice = [Fault("ok", "breaks a rule", ("ERR-001",))] * 2
+    with pytest.raises(ValueError, match="duplicate fault: ok"):
+        Registry("fault", twice)
 
 
 def test_settings_reject_unknown_faults():
@@ -274,9 +366,17 @@ def test_settings_reject_unknown_faults():
         Settings(db_url="sqlite:////tmp/x.db").has("nope")
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault", sorted(UNIQUE_INDEXES_DROPPED))
+def test_faults_without_unique_indexes_refuse_postgresql(fault, postgres_database):
+    """A PostgreSQL database may be shared with conformant targets: never drop its indexes."""
+    with pytest.raises(ValueError, match="SQLite only"):
+        open_database(postgres_database, frozenset({fault}))
+
+
 def run_probe(fault: str, faults: tuple[str, ...]) -> bool:
     """Whether the probe of `fault` sees the broken behaviour on a fresh target."""
-    with in_process_target(faults) as target:
+    with in_process_target(faults, tls=fault in TLS_FAULTS) as target:
         api = Api(target)
         try:
             outcome = PROBES[fault](api)

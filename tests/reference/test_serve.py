@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from dmcert.contract.target_profile import load_profile
+from dmcert.contract.tls import client_context
 from dmcert.reference.server import RunningTarget
 from tests.conftest import run_dmcert
 
@@ -105,3 +106,36 @@ def test_running_target_stops_its_child():
         process = target.process
         assert process.poll() is None
     assert process.poll() == 0
+
+
+def test_tls_serves_https_with_hsts_and_no_plain_http(tmp_path: Path):
+    """--tls: the keys file names the test CA, which verifies the server; every answer has
+    HSTS; plain HTTP on the same port gets no HTTP answer at all."""
+    keys = tmp_path / "keys.toml"
+    process, line = start("--tls", "--keys-out", str(keys))
+    try:
+        assert re.fullmatch(r"dmcert reference target ready at https://127\.0\.0\.1:\d+\n", line)
+        url = line.split()[-1]
+        profile = load_profile(keys)
+        assert profile.ca_file == tmp_path / "keys.ca.pem"
+        assert "PRIVATE KEY" not in profile.ca_file.read_text()
+        verified = client_context(profile.ca_file)
+        response = httpx.get(f"{url}/api/integrations/v1/orders/", verify=verified)
+        assert response.status_code == 403
+        assert response.headers["strict-transport-security"] == "max-age=31536000"
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{url}/api/integrations/v1/orders/")
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http{url[5:]}/api/integrations/v1/orders/", timeout=5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+
+
+def test_running_target_with_tls_removes_its_ca_file(tmp_path: Path):
+    with RunningTarget(tls=True, keys_out=tmp_path / "keys.toml") as target:
+        ca_file = target.profile.ca_file
+        assert target.url.startswith("https://") and ca_file.is_file()
+        assert target.audit_writes() == 0  # the admin routes verify against the test CA too
+    assert not ca_file.exists()

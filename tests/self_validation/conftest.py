@@ -1,8 +1,9 @@
 """Running `dmcert check` against deliberately broken variants of the reference target.
 
 Each fault breaks one documented rule (dmcert.reference.faults.FAULTS); a self-validation
-test asserts the suite exits 1 and blames the requirement that rule belongs to. The tally
-of faults caught over faults injected is printed at the end of the test run.
+test runs the tests of the requirements the fault names (`--requirement`) and asserts the
+suite exits 1 and blames each of them. The tally of faults caught over faults injected is
+printed at the end of the test run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
 from tests.conftest import user_environment
 
-TALLY: dict[tuple[str, str], bool] = {}  # (fault, -k selection) -> caught
+TALLY: dict[tuple[str, str], bool] = {}  # (fault, which tests) -> caught
 VARIANT_TALLY: dict[str, tuple[bool, tuple[str, ...]]] = {}  # variant -> (passed, warnings)
 
 
@@ -65,18 +66,19 @@ def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
 
 
 @pytest.fixture
-def assert_caught(tmp_path: Path) -> Callable[[str, Sequence[str], str], None]:
-    """assert_caught(fault, requirement_ids, select): the suite, limited to the tests matching
-    the pytest -k expression `select`, must exit 1 on `fault` and blame every one of
-    `requirement_ids` (the run is --strict when one of them is a SHOULD)."""
+def assert_caught(tmp_path: Path) -> Callable[..., None]:
+    """assert_caught(fault, requirement_ids, *extra): the suite, limited to the tests naming
+    `requirement_ids` (and to `extra` pytest options such as `-k test_schema`), must exit 1
+    on `fault` and blame every one of them (the run is --strict when one is a SHOULD)."""
     levels = load_requirements()
 
-    def check(fault: str, requirements: Sequence[str], select: str) -> None:
+    def check(fault: str, requirements: Sequence[str], *extra: str) -> None:
         strict = ["--strict"] if any(levels[r].level == "SHOULD" for r in requirements) else []
-        with RunningTarget(faults=(fault,)) as target:
-            result = run_check(target, tmp_path / "reports", "--quick", "-k", select, *strict)
+        selection = [option for r in requirements for option in ("--requirement", r)]
+        with RunningTarget(faults=(fault,), tls=True) as target:
+            result = run_check(target, tmp_path / "reports", "--quick", *selection, *extra, *strict)
         missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
-        caught = TALLY[(fault, select)] = result.exit_code == 1 and not missed
+        caught = TALLY[(fault, " ".join(extra) or "checks")] = result.exit_code == 1 and not missed
         assert caught, (
             f"fault {fault}: exit {result.exit_code}, not blamed on {missed} "
             f"({ {r: result.verdicts.get(r) for r in missed} })\n{result.output}"

@@ -1,6 +1,6 @@
 """Every schemathesis built-in check is decided for this API: used under a requirement, or
 excluded for a written reason (conformance/schema_checks.py). Which faults the schema-driven
-tests catch is in catalogue.SCHEMA_CATCHES."""
+tests catch is each fault's `schema_blamed_on` (dmcert.reference.faults)."""
 
 from __future__ import annotations
 

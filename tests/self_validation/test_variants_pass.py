@@ -17,7 +17,7 @@ from tests.self_validation.conftest import VARIANT_TALLY, run_check
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variant_conforms(variant: str, tmp_path: Path) -> None:
-    with RunningTarget(variants=(variant,)) as target:
+    with RunningTarget(variants=(variant,), tls=True) as target:
         result = run_check(target, tmp_path / "reports", "--quick")
     failed = sorted(r for r, verdict in result.verdicts.items() if verdict in ("fail", "error"))
     warned = tuple(sorted(r for r, verdict in result.verdicts.items() if verdict == "warn"))

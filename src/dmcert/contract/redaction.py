@@ -19,10 +19,6 @@ class Redactor:
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
-    def add(self, secret: str) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
-
     def text(self, value: str) -> str:
         for secret in self._secrets:
             value = value.replace(secret, REDACTED)

@@ -8,6 +8,7 @@ a requirement from the report.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ AREAS = (
     "IDEM",
     "VER",
     "LIM",
+    "CONC",
 )
 LEVELS = ("MUST", "SHOULD")
 GAP_COUNT = 38
@@ -60,7 +62,7 @@ PAGES = (
 
 _ID = re.compile(rf"^({'|'.join(AREAS)})-\d{{3}}$")
 _REQUIRED = {"id", "level", "source", "text"}
-_OPTIONAL = {"gap", "testable", "tags"}
+_OPTIONAL = {"gap", "testable"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,6 @@ class Requirement:
     text: str
     gap: int | None = None
     testable: bool = True
-    tags: tuple[str, ...] = ()
 
     @property
     def area(self) -> str:
@@ -131,7 +132,20 @@ def _parse(entry: object, where: str) -> Requirement:
     testable = entry.get("testable", True)
     if not isinstance(testable, bool):
         raise ValueError(f"{where}: testable must be true or false")
-    tags = entry.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
-        raise ValueError(f"{where}: tags must be a list of words")
-    return Requirement(req_id, level, source, text, gap, testable, tuple(tags))
+    return Requirement(req_id, level, source, text, gap, testable)
+
+
+def select(requirements: Mapping[str, Requirement], selectors: Iterable[str]) -> tuple[str, ...]:
+    """The ids that `--requirement` selectors name, in catalogue order: each selector is an
+    id (`PAG-004`) or an area (`PAG`); ValueError names the first unknown one."""
+    chosen: set[str] = set()
+    for selector in selectors:
+        name = selector.strip().upper()
+        found = {req_id for req_id in requirements if name in (req_id, area_of(req_id))}
+        if not found:
+            raise ValueError(
+                f"unknown requirement or area {selector!r} (an id like PAG-004, or one of "
+                f"{', '.join(AREAS)})"
+            )
+        chosen |= found
+    return tuple(req_id for req_id in requirements if req_id in chosen)

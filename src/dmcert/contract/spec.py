@@ -21,7 +21,6 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 class Operation:
     method: str  # upper case
     path: str  # template relative to the base path, e.g. /orders/{identifier}/
-    operation_id: str
     statuses: tuple[str, ...]
     scope: str
     source: Any
@@ -102,7 +101,6 @@ def operations() -> tuple[Operation, ...]:
                 Operation(
                     method=method.upper(),
                     path=path,
-                    operation_id=op.get("operationId", f"{method} {path}"),
                     statuses=tuple(str(status) for status in op.get("responses", {})),
                     scope=op.get("x-dm-scope", ""),
                     source=op.get("x-dm-source", ""),

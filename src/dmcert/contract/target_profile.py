@@ -9,14 +9,25 @@ repr of these objects.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmcert.contract import scopes as scope_grammar
+from dmcert.contract.tls import client_context
 from dmcert.errors import UsageError
 
 ORDER_IDENTIFIERS = ("external_order_id", "order_number")
+
+# Every field the keys file may hold, per table: anything else is most likely a typo (say
+# `scope` for `scopes`), which would otherwise silently change what the run verifies.
+_FIELDS = {
+    "": ("target", "reference", "keys"),
+    "[target]": ("order_identifier", "shipped_order", "ca_file"),
+    "[reference]": ("admin_token",),
+    "[keys.NAME]": ("key", "key_env", "scopes", "expired", "revoked"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class TargetProfile:
 
     order_identifier: str = "external_order_id"
     shipped_order: str | None = None
+    ca_file: Path | None = None  # the CA that signed the target's certificate, if not public
     admin_token: str | None = field(default=None, repr=False)
     keys: dict[str, ApiKey] = field(default_factory=dict)
 
@@ -94,20 +106,24 @@ def load_profile(path: Path | str) -> TargetProfile:
         raise UsageError(f"cannot read keys file {path}: {exc.__class__.__name__}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"keys file {path} is not valid TOML: {exc}") from None
-    return parse_profile(data, source=str(path))
+    return parse_profile(data, source=str(path), base=path.parent)
 
 
-def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
-    """Build a TargetProfile from parsed TOML."""
+def parse_profile(data: dict, source: str = "keys file", base: Path | None = None) -> TargetProfile:
+    """Build a TargetProfile from parsed TOML; a relative ca_file is read from `base`."""
+    _no_unknown_fields(data, "", source)
     target = data.get("target", {})
     if not isinstance(target, dict):
         raise UsageError(f"{source}: [target] must be a table")
+    _no_unknown_fields(target, "[target]", source)
     order_identifier = target.get("order_identifier", "external_order_id")
     if order_identifier not in ORDER_IDENTIFIERS:
         raise UsageError(
             f"{source}: [target] order_identifier must be one of {', '.join(ORDER_IDENTIFIERS)}"
         )
     reference = data.get("reference", {})
+    if isinstance(reference, dict):
+        _no_unknown_fields(reference, "[reference]", source)
     keys_table = data.get("keys", {})
     if not isinstance(keys_table, dict):
         raise UsageError(f"{source}: [keys] must hold [keys.NAME] tables")
@@ -115,15 +131,37 @@ def parse_profile(data: dict, source: str = "keys file") -> TargetProfile:
     return TargetProfile(
         order_identifier=order_identifier,
         shipped_order=target.get("shipped_order"),
+        ca_file=_ca_file(target.get("ca_file"), base, source),
         admin_token=reference.get("admin_token") if isinstance(reference, dict) else None,
         keys=keys,
     )
+
+
+def _ca_file(value: object, base: Path | None, source: str) -> Path | None:
+    """The CA file as an absolute path, checked now: a bad one is the user's configuration,
+    not a target that fails its handshakes."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{source}: [target] ca_file must be the path of a PEM file")
+    path = Path(value).expanduser()
+    path = (base / path if base and not path.is_absolute() else path).absolute()
+    try:
+        client_context(path)
+    except FileNotFoundError:
+        raise UsageError(f"{source}: [target] ca_file not found: {path}") from None
+    except ssl.SSLError:  # an OSError too: before the OSError clause
+        raise UsageError(f"{source}: [target] ca_file {path} holds no PEM certificate") from None
+    except OSError as exc:
+        raise UsageError(f"{source}: [target] cannot read ca_file {path}: {exc.strerror}") from None
+    return path
 
 
 def _parse_key(name: str, entry: object, source: str) -> ApiKey:
     where = f"{source}: [keys.{name}]"
     if not isinstance(entry, dict):
         raise UsageError(f"{where} must be a table")
+    _no_unknown_fields(entry, "[keys.NAME]", source, where)
     if "key" in entry and "key_env" in entry:
         raise UsageError(f"{where} sets both key and key_env; keep one")
     if "key_env" in entry:
@@ -149,11 +187,21 @@ def _parse_key(name: str, entry: object, source: str) -> ApiKey:
     )
 
 
+def _no_unknown_fields(table: dict, kind: str, source: str, where: str | None = None) -> None:
+    known = _FIELDS[kind]
+    unknown = [name for name in table if name not in known]
+    if unknown:
+        place = where or (f"{source}: {kind}" if kind else source)
+        raise UsageError(f"{place}: unknown field {unknown[0]!r} (known: {', '.join(known)})")
+
+
 def dump_profile(profile: TargetProfile) -> str:
     """The TOML text of a profile (used by `dmcert serve --keys-out`)."""
     lines = ["[target]", f"order_identifier = {_toml_str(profile.order_identifier)}"]
     if profile.shipped_order:
         lines.append(f"shipped_order = {_toml_str(profile.shipped_order)}")
+    if profile.ca_file:
+        lines.append(f"ca_file = {_toml_str(str(profile.ca_file))}")
     if profile.admin_token:
         lines += ["", "[reference]", f"admin_token = {_toml_str(profile.admin_token)}"]
     for key in profile.keys.values():

@@ -1,5 +1,5 @@
-"""`dmcert load PROFILE`: validate, reach the target (or start the reference target), seed,
-run Locust headless, clean up, then gate on the SLOs.
+"""`dmcert load WORKLOAD`: validate, reach the target (or start the reference target),
+prepare the data set, run Locust headless, clean up, then gate on the SLOs.
 
 Exit 0: every SLO met. 1: an SLO breached, or the run could not be carried out. 2: usage.
 3: target unreachable.
@@ -28,7 +28,7 @@ from dmcert.contract.target_profile import TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load import options
 from dmcert.load.compare import compare_command
-from dmcert.load.dataset import ApiSession, Seeded, seed, teardown
+from dmcert.load.dataset import ApiSession, DataSet, prepare, teardown
 from dmcert.load.errors import LoadRunError
 from dmcert.load.launcher import Launch, Outcome, run_locust
 from dmcert.load.plan import RECORDING_FILE, RunSettings, new_run_prefix
@@ -36,7 +36,7 @@ from dmcert.load.plots import write_plots
 from dmcert.load.report import print_progress, print_report
 from dmcert.load.slo import load_slo
 from dmcert.load.summary import build_summary
-from dmcert.load.workloads import PROFILES
+from dmcert.load.workloads import WORKLOADS, Workload
 from dmcert.options import check_target_and_keys, reports_dir
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
@@ -49,10 +49,10 @@ def load_command(args: argparse.Namespace) -> int:
     if not console.is_terminal:
         console.width = REPORT_WIDTH  # CI logs: do not squeeze the table into 80 columns
     if args.compare:
-        if args.profile:
-            raise UsageError("--compare takes two summary.json files and no profile")
+        if args.workload:
+            raise UsageError("--compare takes two summary.json files and no workload")
         return compare_command(args.compare[0], args.compare[1], args.threshold, console)
-    profile = _profile(args.profile)
+    workload = _workload(args.workload)
     settings_args = _validate(args)
     slo = load_slo(args.slo or data_dir("load") / "slo.toml")
     reports = reports_dir(args.reports)
@@ -67,12 +67,12 @@ def load_command(args: argparse.Namespace) -> int:
     with _target(args) as (root, keys_path, keys, embedded):
         key = _full_key(keys, str(keys_path))
         redactor = Redactor(keys.secrets())
-        plan = profile.plan(new_run_prefix(), args.batch_size)
+        plan = workload.plan(new_run_prefix(), args.batch_size)
         settings = RunSettings(
-            profile=profile.name, plan=plan, out=str(reports.resolve()), **settings_args
+            workload=workload.name, plan=plan, out=str(reports.resolve()), **settings_args
         )
         launch = Launch(
-            locustfile=profile.locustfile,
+            locustfile=workload.locustfile,
             target=root,
             users=args.users,
             spawn_rate=args.spawn_rate,
@@ -86,21 +86,21 @@ def load_command(args: argparse.Namespace) -> int:
             master_port=args.master_port,
         )
         session = ApiSession(root, key.value)
-        seeded = Seeded()  # what a failed seeding leaves is cleaned up too
+        data_set = DataSet()  # what a failed preparation leaves is cleaned up too
         try:
-            console.print(f"dmcert load {profile.name}: {profile.description}")
+            console.print(f"dmcert load {workload.name}: {workload.description}")
             console.print(f"target {redactor.text(root)}; run prefix {plan.prefix}")
-            seeded = seed(session, plan)
-            console.print(f"seeded {_counts(seeded)} in {seeded.seconds:.1f} s")
+            data_set = prepare(session, plan)
+            console.print(f"data set prepared: {_counts(data_set)} in {data_set.seconds:.1f} s")
             outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
         finally:
-            residue = _clean_up(session, plan.prefix, seeded, args.keep_data, console)
+            residue = _clean_up(session, plan.prefix, data_set, keys, args.keep_data, console)
             session.close()
 
     document = _recording(reports, outcome)
-    environment = _environment(args, launch, root, embedded, key.name, seeded, residue, slo)
+    environment = _environment(args, launch, root, embedded, key.name, data_set, residue, slo)
     summary, verdicts = build_summary(
-        profile.name, document, slo, environment, "hard_limit" if outcome.hard_stopped else None
+        workload.name, document, slo, environment, "hard_limit" if outcome.hard_stopped else None
     )
     if outcome.hard_stopped:
         summary["breaches"].append(
@@ -110,17 +110,17 @@ def load_command(args: argparse.Namespace) -> int:
     (reports / "summary.json").write_text(
         redactor.text(json.dumps(summary, indent=2)) + "\n", encoding="utf-8"
     )
-    write_plots(document, reports, f"dmcert load {profile.name}")
+    write_plots(document, reports, f"dmcert load {workload.name}")
     print_report(console, summary, verdicts, reports)
     return EXIT_OK if summary["verdict"] == "pass" else EXIT_FAILED
 
 
-def _profile(name: str | None):
+def _workload(name: str | None) -> Workload:
     if not name:
-        raise UsageError(f"name a profile: {', '.join(PROFILES)} (or use --compare A B)")
-    if name not in PROFILES:
-        raise UsageError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    return PROFILES[name]
+        raise UsageError(f"name a workload: {', '.join(WORKLOADS)} (or use --compare A B)")
+    if name not in WORKLOADS:
+        raise UsageError(f"unknown workload {name!r}; choose one of {', '.join(WORKLOADS)}")
+    return WORKLOADS[name]
 
 
 def _validate(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def _full_key(keys: TargetProfile, source: str):
     if key is None:
         raise UsageError(
             f"{source}: dmcert load needs a usable key with integrations.* "
-            "(it seeds, reads and deactivates its own records)"
+            "(it creates, reads and deactivates its own records)"
         )
     return key
 
@@ -172,19 +172,24 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[str, Path, TargetProfile
 
 
 def _clean_up(
-    session: ApiSession, prefix: str, seeded: Seeded, keep: bool, console: Console
+    session: ApiSession,
+    prefix: str,
+    data_set: DataSet,
+    keys: TargetProfile,
+    keep: bool,
+    console: Console,
 ) -> list[str]:
     if keep:
         console.print(f"--keep-data: records under {prefix} left in place")
         return [f"kept on request (--keep-data): every record under {prefix}"]
-    residue = teardown(session, prefix, seeded.earliest)
+    residue = teardown(session, prefix, data_set.earliest, keys.order_identifier)
     residue.append("inventory rows stay (the API has no DELETE for them)")
     console.print(f"cleaned up records under {prefix}; residue: {'; '.join(residue)}")
     return residue
 
 
-def _counts(seeded: Seeded) -> str:
-    shown = [f"{count} {name}" for name, count in seeded.counts.items() if count]
+def _counts(data_set: DataSet) -> str:
+    shown = [f"{count} {name}" for name, count in data_set.counts.items() if count]
     return ", ".join(shown) or "nothing"
 
 
@@ -205,7 +210,7 @@ def _environment(
     root: str,
     embedded: bool,
     key_name: str,
-    seeded: Seeded,
+    data_set: DataSet,
     residue: list[str],
     slo: Any,
 ) -> dict[str, Any]:
@@ -232,8 +237,8 @@ def _environment(
             "hard_limit_s": launch.hard_limit_s,
         },
         "run_prefix": settings.plan.prefix,
-        "seeded": seeded.counts,
-        "seed_s": seeded.seconds,
+        "data_set": data_set.counts,
+        "prepare_s": data_set.seconds,
         "keep_data": bool(args.keep_data),
         "residue": residue,
         "slo_file": slo.path,
@@ -243,7 +248,7 @@ def _environment(
 
 def _replay(args: argparse.Namespace) -> str:
     """The command that repeats this run (the keys file path generalised)."""
-    parts = ["dmcert", "load", args.profile]
+    parts = ["dmcert", "load", args.workload]
     if args.target:
         parts += ["--target", args.target, "--keys", "KEYS.toml"]
     parts += ["--users", str(args.users), "--spawn-rate", f"{args.spawn_rate:g}"]

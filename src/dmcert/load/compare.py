@@ -19,15 +19,17 @@ from rich.console import Console
 from rich.table import Table
 
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
+from dmcert.load.hdr import PERCENTILES
 from dmcert.load.summary import SCHEMA
 
 ERROR_RATIO_FLOOR = 0.001
 # metric label -> (how to read it from endpoint stats, higher is worse)
 METRICS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "p50 ms": (("latency_ms", "p50"), True),
-    "p95 ms": (("latency_ms", "p95"), True),
-    "p99 ms": (("latency_ms", "p99"), True),
-    "p99.9 ms": (("latency_ms", "p99.9"), True),
+    **{
+        f"{percentile.label} ms": (("latency_ms", percentile.label), True)
+        for percentile in PERCENTILES
+        if percentile.compared
+    },
     "req/s": (("rps",), False),
     "rows/s": (("rows_per_s",), False),
     "error ratio": (("error_ratio",), True),
@@ -104,7 +106,7 @@ def compare_command(path_a: str, path_b: str, threshold: float, console: Console
         raise UsageError("--threshold must be a non-negative percentage")
     a, b = read_summary(path_a), read_summary(path_b)
     rows = compare(a, b, threshold)
-    table = Table(title=f"A: {path_a} ({a['profile']})   B: {path_b} ({b['profile']})")
+    table = Table(title=f"A: {path_a} ({a['workload']})   B: {path_b} ({b['workload']})")
     for column in ("endpoint", "metric", "A", "B", "change", ""):
         table.add_column(column, justify="left" if column in ("endpoint", "metric") else "right")
     for row in rows:
@@ -119,8 +121,8 @@ def compare_command(path_a: str, path_b: str, threshold: float, console: Console
         )
     console.print(table)
     flagged = [row for row in rows if row.regression]
-    if a["profile"] != b["profile"]:
-        console.print(f"note: the runs used different profiles ({a['profile']}, {b['profile']})")
+    if a["workload"] != b["workload"]:
+        console.print(f"note: the runs used different workloads ({a['workload']}, {b['workload']})")
     for row in flagged:
         console.print(
             f"regression: {row.endpoint} {row.metric} {_fmt(row.a)} -> {_fmt(row.b)} "

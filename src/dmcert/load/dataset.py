@@ -1,5 +1,5 @@
-"""Seeding a profile's records through the API before the run, and deactivating everything
-under the run prefix afterwards.
+"""A workload's data set: prepared through the API before the run, and everything under the
+run prefix deactivated afterwards.
 
 Runs in the parent `dmcert` process (plain threads, no gevent). A 5xx or a dropped
 connection is retried with the identical body, as the docs' retry guidance says; a retried
@@ -31,8 +31,8 @@ TEARDOWN_BUDGET_S = 120.0
 
 
 @dataclass
-class Seeded:
-    """What seeding created, and the target's own time of the first record it created."""
+class DataSet:
+    """What preparing the data set created, and the target's own time of its first record."""
 
     counts: dict[str, int] = field(default_factory=dict)
     earliest: datetime | None = None
@@ -87,9 +87,7 @@ class ApiSession:
         where = f"{method} {BASE_PATH}{path.split('?')[0]}"
         if status in (401, 403):
             raise UsageError(f"the target refused the load key: {where} answered {status}")
-        raise LoadRunError(
-            f"setting up the load data failed: {where} answered {status}{_code(response)}"
-        )
+        raise LoadRunError(f"data set request {where} answered {status}{_code(response)}")
 
     def walk(self, collection: str, deadline: float) -> Iterator[dict[str, Any]]:
         """Every entry of a list, newest first, until its end or `deadline`."""
@@ -121,7 +119,7 @@ def _order_exists(response: httpx.Response) -> bool:
     return response.status_code == 400 and "already exists" in response.text
 
 
-def seed(session: ApiSession, plan: DataPlan) -> Seeded:
+def prepare(session: ApiSession, plan: DataPlan) -> DataSet:
     """Create the plan's products and locations, then its orders and inventory rows."""
     started = time.monotonic()
     created: list[str] = []
@@ -171,7 +169,7 @@ def seed(session: ApiSession, plan: DataPlan) -> Seeded:
         )
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or data.get("failed") != 0:
-            raise LoadRunError("setting up the load data failed: seeded inventory rows rejected")
+            raise LoadRunError("preparing the data set failed: its inventory rows were rejected")
 
     with ThreadPoolExecutor(THREADS) as pool:
         _all(pool, product, range(plan.products))
@@ -179,7 +177,7 @@ def seed(session: ApiSession, plan: DataPlan) -> Seeded:
         _all(pool, order, range(plan.orders))
         _all(pool, inventory, range(0, plan.inventory, INVENTORY_CHUNK))
     times = [_parse_time(value) for value in created]
-    return Seeded(
+    return DataSet(
         counts={
             "products": plan.products,
             "locations": plan.locations,
@@ -208,7 +206,7 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-# collection -> (identifier field, whether an entry still needs its DELETE)
+# collection -> (field carrying the run prefix, whether an entry still needs its DELETE)
 _TEARDOWN = {
     "products": ("sku", lambda record: record.get("is_active", True)),
     "locations": ("code", lambda record: record.get("is_active", True)),
@@ -216,24 +214,29 @@ _TEARDOWN = {
 }
 
 
-def teardown(session: ApiSession, prefix: str, since: datetime | None) -> list[str]:
+def teardown(
+    session: ApiSession, prefix: str, since: datetime | None, order_identifier: str
+) -> list[str]:
     """Deactivate every product and location and cancel every order under `prefix`.
 
+    Orders are recognised by their order_number but addressed by the target profile's
+    `order_identifier`, the field `/orders/{identifier}/` resolves on this target.
     The lists are walked newest first and left once past `since` (the target's time of the
-    first seeded record), so a large shared target is not walked to its end. Returns the
+    data set's first record), so a large shared target is not walked to its end. Returns the
     residue: what is left behind, one line each.
     """
     deadline = time.monotonic() + TEARDOWN_BUDGET_S
     residue: list[str] = []
     for collection, (field_name, pending) in _TEARDOWN.items():
+        address = order_identifier if collection == "orders" else field_name
         doomed: list[str] = []
         complete = True
         try:
             for record in session.walk(collection, deadline):
-                identifier = record.get(field_name)
-                if isinstance(identifier, str) and identifier.startswith(prefix):
+                name = record.get(field_name)
+                if isinstance(name, str) and name.startswith(prefix):
                     if pending(record):
-                        doomed.append(identifier)
+                        doomed.append(str(record.get(address)))
                 elif _before(record, since):
                     break
             else:

@@ -6,6 +6,7 @@ from dmcert.errors import EXIT_FAILED, DmcertError
 
 
 class LoadRunError(DmcertError):
-    """Seeding was refused, or Locust ended without results: the gate cannot pass."""
+    """The data set could not be prepared, or Locust ended without results: the gate cannot
+    pass."""
 
     exit_code = EXIT_FAILED

@@ -19,7 +19,44 @@ HIGHEST_US = 3_600_000_000  # one hour
 SIGNIFICANT_FIGURES = 3
 SERIES_SIGNIFICANT_FIGURES = 2  # the time series only feeds plots
 MAX_ERROR_KINDS = 50  # distinct failure messages kept per endpoint
-PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99.9": 99.9}
+
+
+@dataclass(frozen=True)
+class Percentile:
+    """One latency percentile dmcert reports. This table is the only place percentiles are
+    listed: summary.json, the terminal table, the SLO keys, `--compare` and latency.png all
+    derive theirs from it."""
+
+    label: str  # its key in summary.json's latency_ms, e.g. "p99.9"
+    value: float  # 99.9
+    compared: bool = True  # `dmcert load --compare` judges it
+    line: str | None = None  # its line style in latency.png ("-" solid: the labelled one)
+
+    @property
+    def slo_key(self) -> str:
+        """Its key in an SLO file: "p99.9" -> "p99_9_ms" (TOML keys have no dots)."""
+        return f"{self.label.replace('.', '_')}_ms"
+
+
+PERCENTILES = (
+    Percentile("p50", 50.0, line=":"),
+    Percentile("p90", 90.0, compared=False),
+    Percentile("p95", 95.0, line="-"),
+    Percentile("p99", 99.0, line="--"),
+    Percentile("p99.9", 99.9),
+)
+
+
+def _check_percentiles() -> None:
+    values = [percentile.value for percentile in PERCENTILES]
+    labels = {percentile.label for percentile in PERCENTILES}
+    if values != sorted(set(values)) or len(labels) != len(values) or not 0 < values[0] < 100:
+        raise ValueError("hdr.PERCENTILES must be distinct, ascending and within (0, 100)")
+    if [percentile.line for percentile in PERCENTILES].count("-") != 1:
+        raise ValueError("hdr.PERCENTILES must plot exactly one percentile solid")
+
+
+_check_percentiles()
 
 
 def new_histogram(significant_figures: int = SIGNIFICANT_FIGURES) -> HdrHistogram:
@@ -40,15 +77,16 @@ def decode(text: str) -> HdrHistogram:
 
 
 def latency_stats(histogram: HdrHistogram) -> dict[str, float | None]:
-    """min, mean, p50 ... p99.9 and max in milliseconds, unrounded (None when empty)."""
+    """min, mean, each of PERCENTILES and max in milliseconds, unrounded (None when empty)."""
     if histogram.get_total_count() == 0:
-        return {"min": None, "mean": None, **dict.fromkeys(PERCENTILES), "max": None}
+        labels = [percentile.label for percentile in PERCENTILES]
+        return {"min": None, "mean": None, **dict.fromkeys(labels), "max": None}
     stats: dict[str, float | None] = {
         "min": histogram.get_min_value() / 1000,
         "mean": histogram.get_mean_value() / 1000,
     }
-    for label, percentile in PERCENTILES.items():
-        stats[label] = histogram.get_value_at_percentile(percentile) / 1000
+    for percentile in PERCENTILES:
+        stats[percentile.label] = histogram.get_value_at_percentile(percentile.value) / 1000
     stats["max"] = histogram.get_max_value() / 1000
     return stats
 

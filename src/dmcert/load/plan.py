@@ -1,7 +1,7 @@
-"""What one load run is: its data plan (the records it seeds, named under a run prefix)
+"""What one load run is: its data plan (the data set it prepares, named under a run prefix)
 and the settings the Locust processes need.
 
-The parent process seeds the records; the Locust users derive the same names from the
+The parent process prepares the data set; the Locust users derive the same names from the
 plan, so nothing but this small JSON document travels from the parent (or the master) to
 the workers. It holds no secret: keys reach the Locust processes through a keys file.
 """
@@ -26,9 +26,9 @@ def new_run_prefix() -> str:
 
 @dataclass(frozen=True)
 class DataPlan:
-    """The records a profile needs, all named under `prefix`.
+    """The data set a workload needs, all named under `prefix`.
 
-    Seeded inventory row `i` pairs location `i % locations` with product
+    Inventory row `i` of the data set pairs location `i % locations` with product
     `i // locations`; `inventory` is a multiple of `locations` and at most
     `locations * products`, so rows are distinct, every location has the same number of
     rows, and each of the first `inventory // locations` products has one per location.
@@ -63,11 +63,11 @@ class DataPlan:
         )
 
     def rows_per_location(self) -> int:
-        """Seeded inventory rows at each location (the lower bound a lookup checks)."""
+        """Inventory rows of the data set at each location (the lower bound a lookup checks)."""
         return self.inventory // self.locations if self.locations else 0
 
     def skus_with_rows(self) -> int:
-        """How many products (the first ones) have seeded rows: one at every location."""
+        """How many products (the first ones) have rows in the data set: one at every location."""
         return self.inventory // self.locations if self.locations else 0
 
 
@@ -75,7 +75,7 @@ class DataPlan:
 class RunSettings:
     """Everything a Locust process needs besides the target URL and the key."""
 
-    profile: str
+    workload: str
     plan: DataPlan
     batch_size: int = 500
     rate: float = 0.0  # open model: total arrivals per second; 0 = closed model

@@ -12,10 +12,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after use(): the backend must be chosen first
 from matplotlib.ticker import ScalarFormatter
 
-from dmcert.load.hdr import Recording
+from dmcert.load.hdr import PERCENTILES, Recording
 
 LATENCY_PLOT = "latency.png"
 THROUGHPUT_PLOT = "throughput.png"
+# the percentiles drawn, the solid one first: it carries the legend label and the colour
+PLOTTED = sorted((p for p in PERCENTILES if p.line), key=lambda p: p.line != "-")
+LINE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}
 
 
 def write_plots(document: dict[str, Any], reports: Path, title: str) -> list[Path]:
@@ -29,23 +32,32 @@ def write_plots(document: dict[str, Any], reports: Path, title: str) -> list[Pat
 
     figure, axis = plt.subplots(figsize=(10, 5))
     for name in names:
-        times, p50, p95, p99 = [], [], [], []
+        times: list[float] = []
+        values: dict[str, list[float]] = {percentile.label: [] for percentile in PLOTTED}
         for bucket in buckets:
             point = recording.series[bucket].get(name)
             if point is None or point.latency.get_total_count() == 0:
                 continue
             times.append(bucket + width / 2 - start)
-            p50.append(point.latency.get_value_at_percentile(50) / 1000)
-            p95.append(point.latency.get_value_at_percentile(95) / 1000)
-            p99.append(point.latency.get_value_at_percentile(99) / 1000)
-        (line,) = axis.plot(times, p95, marker=".", label=f"{name} p95")
-        axis.plot(times, p99, linestyle="--", color=line.get_color(), alpha=0.6)
-        axis.plot(times, p50, linestyle=":", color=line.get_color(), alpha=0.6)
+            for percentile in PLOTTED:
+                at = point.latency.get_value_at_percentile(percentile.value) / 1000
+                values[percentile.label].append(at)
+        solid, *others = PLOTTED
+        (line,) = axis.plot(times, values[solid.label], marker=".", label=f"{name} {solid.label}")
+        for percentile in others:
+            axis.plot(
+                times,
+                values[percentile.label],
+                linestyle=percentile.line,
+                color=line.get_color(),
+                alpha=0.6,
+            )
     axis.set_yscale("log")
     axis.yaxis.set_major_formatter(ScalarFormatter())
     axis.set_xlabel("seconds since start")
     axis.set_ylabel("latency, ms (log scale)")
-    axis.set_title(f"{title}: latency p95 (solid), p99 (dashed), p50 (dotted) per {width} s")
+    lines = ", ".join(f"{p.label} ({LINE_NAMES.get(p.line, p.line)})" for p in PLOTTED)
+    axis.set_title(f"{title}: latency {lines} per {width} s")
     _finish(figure, axis, paths[0], bool(names))
 
     # the first and last buckets are partly outside the run: rates use the part inside

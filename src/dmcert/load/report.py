@@ -9,10 +9,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from dmcert.load.hdr import PERCENTILES
 from dmcert.load.plan import RunSettings
 from dmcert.load.slo import Verdict
 
-LATENCY_COLUMNS = ("p50", "p90", "p95", "p99", "p99.9", "max")
+LATENCY_COLUMNS = (*(percentile.label for percentile in PERCENTILES), "max")
 
 
 def print_progress(line: dict[str, Any], settings: RunSettings) -> None:
@@ -34,7 +35,7 @@ def print_report(
     console: Console, summary: dict[str, Any], verdicts: list[Verdict], reports: Path
 ) -> None:
     table = Table(
-        title=f"dmcert load {summary['profile']}: {summary['elapsed_s']:.1f} s, "
+        title=f"dmcert load {summary['workload']}: {summary['elapsed_s']:.1f} s, "
         f"stopped by {summary['stopped_by']} (latency in ms from the intended start)"
     )
     for column in ("endpoint", "requests", "req/s", "rows/s", "errors", *LATENCY_COLUMNS):
@@ -58,7 +59,7 @@ def print_report(
             console.print(f"{'ok    ' if verdict.ok else 'BREACH'} {verdict.describe()}")
     idle = sorted({verdict.scope for verdict in verdicts if not verdict.exercised})
     if idle:
-        console.print(f"not exercised by this profile: {', '.join(idle)}")
+        console.print(f"not exercised by this workload: {', '.join(idle)}")
     console.print(f"reports: {reports}")
     if summary["verdict"] == "pass":
         console.print(f"SLOs met ({sum(v.exercised for v in verdicts)} checked)")

@@ -21,14 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from dmcert.errors import UsageError
+from dmcert.load.hdr import PERCENTILES
 
-# SLO key -> (summary field it reads, how it is breached, unit shown)
+# SLO key -> the field of a summary's latency_ms it limits (p99.9 is limited by p99_9_ms)
 LATENCY_KEYS = {
-    "p50_ms": "p50",
-    "p90_ms": "p90",
-    "p95_ms": "p95",
-    "p99_ms": "p99",
-    "p99_9_ms": "p99.9",
+    **{percentile.slo_key: percentile.label for percentile in PERCENTILES},
     "max_ms": "max",
 }
 RATIO_KEYS = {"max_error_ratio": "error_ratio"}

@@ -1,15 +1,17 @@
 """summary.json: per-endpoint numbers from the merged HDR recording, the SLO verdicts and the
 environment of the run. It is what `dmcert load --compare` reads back.
 
-Schema (`"schema": "dmcert-load-summary/1"`):
-    profile, verdict ("pass" | "fail"), breaches [str], started, finished (ISO 8601),
+Schema (`"schema": "dmcert-load-summary/2"`; /1 called the workload `profile`, and
+environment.data_set and prepare_s `seeded` and `seed_s`):
+    workload, verdict ("pass" | "fail"), breaches [str], started, finished (ISO 8601),
     elapsed_s, stopped_by ("duration" | "max_requests" | "terminated" | "hard_limit"),
     endpoints {NAME: STATS}, total STATS,
     slo {file, sha256, verdicts [{scope, slo, limit, actual, ok, exercised}]},
     checks {walks: {list: n}, walk_duplicates: n},
     environment {...}
 STATS: requests, failures, error_ratio, rps, rows, rows_per_s,
-    latency_ms {min, mean, p50, p90, p95, p99, p99.9, max} (from the intended start),
+    latency_ms {min, mean, p50 ... p99.9 (one per hdr.PERCENTILES), max} (from the intended
+    start),
     service_ms (same keys, from the actual send), errors {message: count}.
 """
 
@@ -21,7 +23,7 @@ from typing import Any
 from dmcert.load.hdr import EndpointRecord, Recording, latency_stats
 from dmcert.load.slo import SloFile, Verdict, evaluate
 
-SCHEMA = "dmcert-load-summary/1"
+SCHEMA = "dmcert-load-summary/2"
 ERRORS_SHOWN = 20
 
 
@@ -48,7 +50,7 @@ def total_record(recording: Recording) -> EndpointRecord:
 
 
 def build_summary(
-    profile: str,
+    workload: str,
     document: dict[str, Any],
     slo: SloFile,
     environment: dict[str, Any],
@@ -69,7 +71,7 @@ def build_summary(
     counters = recording.counters
     summary = {
         "schema": SCHEMA,
-        "profile": profile,
+        "workload": workload,
         "verdict": "fail" if breaches else "pass",
         "breaches": breaches,
         "started": _iso(document["started"]),

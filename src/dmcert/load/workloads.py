@@ -1,4 +1,5 @@
-"""The load profiles: which locustfile runs and which records it needs seeded."""
+"""The workloads `dmcert load WORKLOAD` runs: which locustfile each one is and which data set
+it needs prepared before the run. (The *target profile* is the --keys file, not this.)"""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ _WALK_RECORDS = LIST_PAGE_LIMIT + 10
 
 
 @dataclass(frozen=True)
-class Profile:
+class Workload:
     name: str
     description: str
-    plan: Callable[[str, int], DataPlan]  # (run prefix, batch size) -> records to seed
+    plan: Callable[[str, int], DataPlan]  # (run prefix, batch size) -> the data set to prepare
 
     @property
     def locustfile(self) -> Path:
@@ -44,21 +45,21 @@ def _lookup_plan(prefix: str, _batch_size: int) -> DataPlan:
     return DataPlan(prefix, locations=20, products=20, inventory=400)
 
 
-PROFILES: dict[str, Profile] = {
-    profile.name: profile
-    for profile in (
-        Profile(
+WORKLOADS: dict[str, Workload] = {
+    workload.name: workload
+    for workload in (
+        Workload(
             "bulk_inventory",
             "POST /inventory/ batches mixing creates and updates; every summary validated",
             _bulk_plan,
         ),
-        Profile(
+        Workload(
             "list_walk",
             f"full cursor walks of each list at limit {LIST_PAGE_LIMIT}; no duplicate in a walk",
             _walk_plan,
         ),
-        Profile("lookup", "GET /inventory/{code}/ by location and ?by=sku", _lookup_plan),
-        Profile(
+        Workload("lookup", "GET /inventory/{code}/ by location and ?by=sku", _lookup_plan),
+        Workload(
             "mixed",
             "an ERP-sync mix: bulk upserts, lookups and list walks",
             _walk_plan,

@@ -1,7 +1,8 @@
 """Routes for dmcert itself, outside the API base path and outside the audit log.
 
 GET /_reference/health (open), and with header X-Admin-Token: GET /_reference/audit?after=N
-(log entries after seq N), GET /_reference/audit/writes (count of recorded writes), and
+(log entries after seq N), GET /_reference/audit/writes (count of recorded writes),
+GET /_reference/methods (requests received per HTTP method, answered or refused), and
 POST /_reference/orders/{identifier}/ship (how the suite gets a shipped order). Never
 affected by injected faults.
 """
@@ -9,6 +10,7 @@ affected by injected faults.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +34,11 @@ def _not_found() -> Response:
 
 
 async def respond(
-    settings: Settings, db: Database, request: Request, segments: list[str | None]
+    settings: Settings,
+    db: Database,
+    methods: Mapping[str, int],
+    request: Request,
+    segments: list[str | None],
 ) -> Response:
     """Answer a request whose path starts with /_reference/ (`segments` follow it)."""
     parts = segments[:-1] if segments and segments[-1] == "" else segments
@@ -48,6 +54,8 @@ async def respond(
         return _json(200, await run_in_threadpool(audit.entries, db, after))
     if parts == ["audit", "writes"] and method == "GET":
         return _json(200, {"writes": await run_in_threadpool(audit.writes, db)})
+    if parts == ["methods"] and method == "GET":
+        return _json(200, {"methods": dict(methods)})
     if len(parts) == 3 and parts[0] == "orders" and parts[2] == "ship" and method == "POST":
         identifier = parts[1]
         if identifier is None or clean_string(identifier) or len(identifier) > MAX_IDENTIFIER:

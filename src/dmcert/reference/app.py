@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import anyio
@@ -35,11 +36,12 @@ from dmcert.reference import (
     routing,
     validation,
 )
-from dmcert.reference.context import Call
+from dmcert.reference.context import Call, DropConnection
 from dmcert.reference.database import Database, open_database
 from dmcert.reference.responses import ApiError, Result
 from dmcert.reference.routing import COLLECTION, ITEM, Endpoint, Router
 from dmcert.reference.settings import Settings
+from dmcert.reference.tls import StrictTransportSecurity
 
 log = logging.getLogger("dmcert.reference")
 
@@ -98,10 +100,17 @@ class ReferenceApi:
         self.router = build_router()
         self._requests = itertools.count(1)
         self._count_lock = threading.Lock()
+        self.methods: Counter[str] = Counter()
+        """Methods of every request outside /_reference/, counted before anything else
+        (auth included) answers it: what a client sent, not only what was logged."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.respond(request)
+        try:
+            response = await self.respond(request)
+        except DropConnection:
+            await _drop_connection(receive)
+            return
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
@@ -112,10 +121,13 @@ class ReferenceApi:
                 return refused
         segments = routing.path_segments(settings, request.scope)
         if segments[:1] == ["_reference"]:
-            return await admin.respond(settings, self.db, request, segments[1:])
+            return await admin.respond(settings, self.db, self.methods, request, segments[1:])
+        self.methods[request.method] += 1
         api = routing.api_segments(segments)
         if api is None:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
+        if settings.has("locations_without_slash"):
+            api = routing.without_slash(api)
         if settings.chose("trailing_slash_redirect") and self.router.wants_slash(api):
             query = request.url.query
             location = request.url.path + "/" + (f"?{query}" if query else "")
@@ -179,6 +191,8 @@ class ReferenceApi:
             return denied.result
         except ApiError as exc:
             return responses.error(settings, exc)
+        except DropConnection:
+            raise
         except Exception:
             log.exception("unexpected error before the handler")
             return responses.error(settings, _internal())
@@ -220,6 +234,8 @@ class ReferenceApi:
             return result
         except ApiError as exc:
             return responses.error(self.settings, exc)
+        except DropConnection:
+            raise
         except Exception:
             log.exception("unexpected error in %s %s", call.method, call.resource)
             return responses.error(self.settings, _internal())
@@ -242,6 +258,17 @@ def _require_json(content_type: str) -> None:
         shown = media_type or "none"
         message = f"Unsupported media type {shown!r}; send application/json."
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", message)
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Fault injection: close the connection without a response. Starlette passes uvicorn's
+    `receive` through unwrapped, and it is a method of the request cycle that owns the
+    transport; once the connection is lost uvicorn sends nothing (not even its 500)."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        raise RuntimeError("drop_connection fault: no transport to close")
+    transport.abort()
+    await anyio.sleep(0.05)  # let uvicorn see the connection lost before the app returns
 
 
 def _internal() -> ApiError:
@@ -283,12 +310,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """The reference target as a Starlette application (opens the database if not given)."""
-    database = db if db is not None else open_database(settings.db_url)
+    database = db if db is not None else open_database(settings.db_url, settings.faults)
     api = ReferenceApi(settings, database)
     app = Starlette(exception_handlers={Exception: _server_error})
     # every path reaches ReferenceApi, which routes on the raw path itself
     app.router.default = api
     app.router.redirect_slashes = False
+    app.add_middleware(StrictTransportSecurity, settings=settings)
     app.state.settings = settings
     app.state.db = database
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,12 @@ from dmcert.reference.database import Database
 from dmcert.reference.responses import ApiError, not_found, validation_error
 from dmcert.reference.settings import Settings
 from dmcert.reference.validation import MAX_IDENTIFIER
+
+_CRASH_DEPTH = 1000
+
+
+class DropConnection(Exception):
+    """Fault injection: close the client's connection without answering."""
 
 
 @dataclass
@@ -27,6 +34,11 @@ class Call:
     def json(self) -> dict[str, Any]:
         """The body as a JSON object (400 VALIDATION_ERROR otherwise)."""
         if self._parsed is None:
+            if (
+                self.settings.has("crash_on_nested_json")
+                and validation.nesting_depth(self.body) > _CRASH_DEPTH
+            ):
+                os._exit(70)  # the process dies mid-request, as a stack overflow would end it
             try:
                 self._parsed = validation.parse_object(self.body)
             except ApiError as exc:
@@ -34,6 +46,10 @@ class Call:
                     "server_error_on_bad_json"
                 ):
                     raise RuntimeError("server_error_on_bad_json fault") from None
+                if exc.message == validation.NOT_JSON and self.settings.has(
+                    "drop_connection_on_bad_json"
+                ):
+                    raise DropConnection from None
                 raise
         return self._parsed
 

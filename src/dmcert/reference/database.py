@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     create_engine,
     event,
     text,
@@ -87,7 +86,8 @@ products = Table(
     "ref_products",
     metadata,
     *_record_columns(),
-    Column("sku", String(255), nullable=False, unique=True),
+    Column("sku", String(255), nullable=False),
+    Index("uq_ref_products_sku", "sku", unique=True),
     Column("quantity", Integer, nullable=False),
     Column("is_active", Boolean, nullable=False),
     Column("cost", String(32)),
@@ -99,7 +99,8 @@ locations = Table(
     "ref_locations",
     metadata,
     *_record_columns(),
-    Column("code", String(255), nullable=False, unique=True),
+    Column("code", String(255), nullable=False),
+    Index("uq_ref_locations_code", "code", unique=True),
     Column("name", Text),
     Column("zone", Text),
     Column("aisle", Text),
@@ -112,10 +113,12 @@ orders = Table(
     "ref_orders",
     metadata,
     *_record_columns(),
-    Column("order_number", String(255), nullable=False, unique=True),
+    Column("order_number", String(255), nullable=False),
     Column("external_order_id", String(255)),
     # external_order_id again, set only while orders are addressed by it: unique then
-    Column("external_key", String(255), unique=True),
+    Column("external_key", String(255)),
+    Index("uq_ref_orders_order_number", "order_number", unique=True),
+    Index("uq_ref_orders_external_key", "external_key", unique=True),
     Column("customer_name", Text),
     Column("customer_info", JSON, nullable=False),
     Column("notes", Text),
@@ -147,7 +150,7 @@ inventory = Table(
     Column("location_code", String(255), nullable=False),
     Column("sku_code", String(255), nullable=False),
     Column("quantity", Integer, nullable=False),
-    UniqueConstraint("location_code", "sku_code", name="uq_ref_inventory_pair"),
+    Index("uq_ref_inventory_pair", "location_code", "sku_code", unique=True),
     Index("ix_ref_inventory_sku", "sku_code"),
     Index("ix_ref_inventory_page", "created_at", "id"),
 )
@@ -166,6 +169,20 @@ audit_log = Table(
     Column("payload", Text, nullable=False),
     Column("record_id", String(36)),
 )
+
+
+UNIQUE_INDEXES_DROPPED = {
+    "racy_duplicate_check": (
+        "uq_ref_products_sku",
+        "uq_ref_locations_code",
+        "uq_ref_orders_order_number",
+        "uq_ref_orders_external_key",
+    ),
+    "racy_bulk_upsert": ("uq_ref_inventory_pair",),
+}
+"""The schema's part of the race faults (faults.py): the unique indexes that would otherwise
+turn a racing duplicate into an IntegrityError are really absent, so the racy code paths
+create what they create."""
 
 
 def normalise_url(url: str) -> URL:
@@ -237,6 +254,17 @@ class Database:
                 conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
             metadata.create_all(conn)
 
+    def drop_unique_indexes(self, faults: frozenset[str]) -> None:
+        """Drop the unique indexes the injected race faults do without (UNIQUE_INDEXES_DROPPED).
+        Only on SQLite: the database file is the target's own, while a PostgreSQL database
+        may be shared with conformant targets."""
+        names = [name for fault in sorted(faults) for name in UNIQUE_INDEXES_DROPPED.get(fault, ())]
+        if names and not self.is_sqlite:
+            raise ValueError("the race faults drop unique indexes: use them with SQLite only")
+        with self.engine.begin() as conn:
+            for name in names:
+                conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading (autocommit: each statement sees committed data)."""
@@ -289,11 +317,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def open_database(url: str) -> Database:
-    """Connect, create the schema, and return the Database (ValueError if unusable)."""
+def open_database(url: str, faults: frozenset[str] = frozenset()) -> Database:
+    """Connect, create the schema (without the unique indexes the injected race `faults`
+    drop), and return the Database (ValueError if unusable)."""
     database = Database(url)
     try:
         database.create_schema()
+        database.drop_unique_indexes(faults)
+    except ValueError:
+        database.dispose()
+        raise
     except DBAPIError as exc:
         database.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__

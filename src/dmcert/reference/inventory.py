@@ -8,16 +8,17 @@ concurrent batches over the same pairs lock in the same order and cannot deadloc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, text, tuple_
+from sqlalchemy import Connection, RowMapping, insert, select, text, tuple_, update
 from sqlalchemy.dialects import sqlite
 
 from dmcert.reference import clock, pagination
 from dmcert.reference.context import Call
 from dmcert.reference.database import inventory, locations, products
-from dmcert.reference.records import new_id, timestamp
+from dmcert.reference.records import RACE_PAUSE, new_id, timestamp
 from dmcert.reference.responses import ApiError, Result, ok, page, validation_error
 from dmcert.reference.validation import Fields, check_identifier, check_integer, check_text
 
@@ -107,11 +108,41 @@ _PG_UPSERT = text(
     FROM unnest(CAST(:location_code AS varchar[]), CAST(:sku_code AS varchar[]),
                 CAST(:quantity AS integer[]), CAST(:stamp AS timestamptz[]))
          AS pair(location_code, sku_code, quantity, stamp)
-    ON CONFLICT ON CONSTRAINT uq_ref_inventory_pair
+    ON CONFLICT (location_code, sku_code)
     DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
     RETURNING location_code, sku_code, xmax = 0
     """
 )
+
+
+def _existing(conn: Connection, pairs: Sequence[Pair]) -> set[Pair]:
+    """Which of `pairs` have a row."""
+    existing: set[Pair] = set()
+    pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
+    for chunk in _chunks(pairs):
+        query = select(inventory.c.location_code, inventory.c.sku_code).where(
+            pair_column.in_(list(chunk))
+        )
+        existing.update((a, b) for a, b in conn.execute(query))
+    return existing
+
+
+def _insert_or_update(
+    conn: Connection, final: dict[Pair, int], first_seen: list[Pair], existing: set[Pair]
+) -> set[Pair]:
+    """Fault racy_bulk_upsert: an UPDATE or an INSERT per pair, chosen by `existing`, a read
+    taken before this transaction (and no unique index: database.UNIQUE_INDEXES_DROPPED)."""
+    stamps = dict(zip(first_seen, clock.now_many(len(first_seen)), strict=True))
+    for pair in sorted(final):
+        if pair in existing:
+            where = (inventory.c.location_code == pair[0]) & (inventory.c.sku_code == pair[1])
+            changes = {"quantity": final[pair], "updated_at": stamps[pair]}
+            conn.execute(update(inventory).where(where).values(changes))
+        else:
+            row = {"location_code": pair[0], "sku_code": pair[1], "quantity": final[pair]}
+            stamp = {"created_at": stamps[pair], "updated_at": stamps[pair]}
+            conn.execute(insert(inventory).values(id=new_id(), **row, **stamp))
+    return set(final) - existing
 
 
 def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) -> set[Pair]:
@@ -138,13 +169,7 @@ def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) ->
         }
         for pair in ordered
     ]
-    existing: set[Pair] = set()
-    pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
-    for chunk in _chunks(ordered):
-        query = select(inventory.c.location_code, inventory.c.sku_code).where(
-            pair_column.in_(list(chunk))
-        )
-        existing.update((a, b) for a, b in conn.execute(query))
+    existing = _existing(conn, ordered)
     statement = sqlite.insert(inventory)
     statement = statement.on_conflict_do_update(
         index_elements=["location_code", "sku_code"], set_=_new_values(statement)
@@ -165,6 +190,11 @@ def bulk(call: Call) -> Result:
             errors[index] = problems
         else:
             candidates.append((index, *values))
+    stale: set[Pair] | None = None
+    if settings.has("racy_bulk_upsert"):
+        with call.db.read() as conn:
+            stale = _existing(conn, sorted({(c[1], c[2]) for c in candidates}))
+        time.sleep(RACE_PAUSE)
 
     active_only = settings.chose("inactive_targets_rejected")
 
@@ -190,7 +220,11 @@ def bulk(call: Call) -> Result:
         if len(errors) == len(raw_rows) and settings.chose("all_rows_failed_is_400"):
             raise validation_error("inventory: every row is invalid; nothing was applied.")
         first_seen = list(dict.fromkeys(pair for _index, pair in applied))
-        return applied, _upsert(conn, final, first_seen) if final else set()
+        if not final:
+            return applied, set()
+        if stale is not None:
+            return applied, _insert_or_update(conn, final, first_seen, stale)
+        return applied, _upsert(conn, final, first_seen)
 
     applied, created_pairs = call.db.write(work)
     created = updated = 0

@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from dmcert.reference import pagination
 from dmcert.reference.context import Call
 from dmcert.reference.database import locations
-from dmcert.reference.records import find, insert_row, timestamp, update_row
+from dmcert.reference.records import (
+    find,
+    insert_after_look,
+    insert_row,
+    timestamp,
+    update_field_by_field,
+    update_row,
+)
 from dmcert.reference.responses import Result, duplicate, ok, page
 from dmcert.reference.validation import (
     Fields,
@@ -85,6 +92,11 @@ def insert_location(
 
 def create(call: Call) -> Result:
     values = validate_create(call)
+    if call.settings.has("racy_duplicate_check"):
+        row = insert_after_look(call.db, locations, locations.c.code, values)
+        if row is None:
+            raise _duplicate(values["code"])
+        return ok(view(row), 201, record_id=row["id"])
     try:
         reactivate = call.settings.chose("create_reactivates_inactive")
         row = call.db.write(lambda conn: insert_location(conn, values, reactivate=reactivate))
@@ -116,7 +128,13 @@ def _change(call: Call, values: dict[str, Any]) -> Result:
 
 
 def replace(call: Call) -> Result:
-    return _change(call, validate_update(call))
+    values = validate_update(call)
+    if call.settings.has("torn_put"):
+        row = update_field_by_field(call.db, locations, locations.c.code, call.key(WHAT), values)
+        if row is None:
+            raise call.missing(WHAT)
+        return ok(view(row), record_id=row["id"])
+    return _change(call, values)
 
 
 def deactivate(call: Call) -> Result:

@@ -8,16 +8,26 @@ order is 400 SERVICE_ERROR and cancelling a cancelled one a no-op.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Column, Connection, RowMapping, delete, insert, select
+from sqlalchemy import Column, Connection, RowMapping, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dmcert.reference import pagination
+from dmcert.reference import clock, pagination
 from dmcert.reference.context import Call
 from dmcert.reference.database import Database, order_items, orders, products
-from dmcert.reference.records import find, insert_row, new_id, new_record, timestamp, update_row
+from dmcert.reference.records import (
+    RACE_PAUSE,
+    find,
+    insert_row,
+    new_id,
+    new_record,
+    timestamp,
+    update_field_by_field,
+    update_row,
+)
 from dmcert.reference.responses import ApiError, Result, ok, page, service_error, validation_error
 from dmcert.reference.settings import Settings
 from dmcert.reference.validation import (
@@ -236,11 +246,17 @@ def _with_external_key(settings: Settings, values: dict[str, Any]) -> dict[str, 
 
 
 def insert_order(
-    conn: Connection, settings: Settings, values: dict[str, Any], lines: list[dict[str, Any]]
+    conn: Connection,
+    settings: Settings,
+    values: dict[str, Any],
+    lines: list[dict[str, Any]],
+    *,
+    check_unique: bool = True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert an order and its lines after the uniqueness and SKU checks."""
     values = _with_external_key(settings, values)
-    _check_unique(conn, values)
+    if check_unique:
+        _check_unique(conn, values)
     _check_skus(conn, settings, lines)
     row = insert_row(conn, orders, values)
     line_rows = _new_lines(row["id"], lines)
@@ -266,12 +282,26 @@ def create(call: Call) -> Result:
         if taken is not None:
             fake = new_record(values)
             return ok(view(fake, _new_lines(fake["id"], lines)), 201)
+    if call.settings.has("racy_duplicate_check"):
+        return _create_after_look(call, values, lines)
     try:
         row, line_rows = call.db.write(
             lambda conn: insert_order(conn, call.settings, values, lines)
         )
     except IntegrityError:
         raise _conflict(call.db, call.settings, values) from None
+    return ok(view(row, line_rows), 201, record_id=row["id"])
+
+
+def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str, Any]]) -> Result:
+    """Fault racy_duplicate_check: the uniqueness check in one transaction, the insert in
+    another after a pause (and without unique indexes: database.UNIQUE_INDEXES_DROPPED)."""
+    with call.db.read() as conn:
+        _check_unique(conn, _with_external_key(call.settings, values))
+    time.sleep(RACE_PAUSE)
+    row, line_rows = call.db.write(
+        lambda conn: insert_order(conn, call.settings, values, lines, check_unique=False)
+    )
     return ok(view(row, line_rows), 201, record_id=row["id"])
 
 
@@ -289,6 +319,13 @@ def replace(call: Call) -> Result:
     values, new_lines = validate_update(call)
     values = _with_external_key(call.settings, values)
     key = call.key(WHAT)
+    if call.settings.has("torn_put"):
+        column = identifier_column(call.settings)
+        torn = update_field_by_field(call.db, orders, column, key, values)
+        if torn is None:
+            raise call.missing(WHAT)
+        with call.db.read() as conn:
+            return ok(view(torn, _lines_of(conn, [torn["id"]])[torn["id"]]), record_id=torn["id"])
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, identifier_column(call.settings), key, lock=True)
@@ -312,13 +349,14 @@ def cancel(call: Call) -> Result:
     reason = Fields(call.optional_json()).get("reason", check_text)
     key = call.key(WHAT)
     settings = call.settings
+    if settings.has("stale_cancel"):
+        return _cancel_from_stale_read(call, key, reason)
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, identifier_column(settings), key, lock=True)
         if row is None:
             raise call.missing(WHAT)
-        if row["status"] == SHIPPED and not settings.has("cancel_shipped_order_allowed"):
-            raise service_error("A shipped order cannot be cancelled.")
+        _refuse_if_shipped(settings, row)
         if row["status"] == CANCELLED:
             if settings.has("cancel_twice_error"):
                 raise service_error("The order is already cancelled.")
@@ -331,6 +369,33 @@ def cancel(call: Call) -> Result:
 
     row, lines = call.db.write(work)
     return ok(view(row, lines), record_id=row["id"])
+
+
+def _refuse_if_shipped(settings: Settings, row: RowMapping) -> None:
+    if row["status"] == SHIPPED and not settings.has("cancel_shipped_order_allowed"):
+        raise service_error("A shipped order cannot be cancelled.")
+
+
+def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
+    """Fault stale_cancel: the order is read, and after a pause written back whole with
+    status cancelled, undoing any update committed in between (a lost update)."""
+    with call.db.read() as conn:
+        row = find(conn, orders, identifier_column(call.settings), key)
+    if row is None:
+        raise call.missing(WHAT)
+    _refuse_if_shipped(call.settings, row)
+    time.sleep(4 * RACE_PAUSE)  # as long as a burst of updates needs to commit
+    stale = {name: value for name, value in row.items() if name != "id"}
+    stale.update(status=CANCELLED, updated_at=clock.now())
+    if isinstance(reason, str):
+        stale["cancel_reason"] = reason
+
+    def work(conn: Connection) -> list:
+        conn.execute(update(orders).where(orders.c.id == row["id"]).values(stale))
+        return _lines_of(conn, [row["id"]])[row["id"]]
+
+    lines = call.db.write(work)
+    return ok(view({**stale, "id": row["id"]}, lines), record_id=row["id"])
 
 
 def listing(call: Call) -> Result:

@@ -11,7 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from dmcert.reference import pagination
 from dmcert.reference.context import Call
 from dmcert.reference.database import products
-from dmcert.reference.records import find, insert_row, new_record, timestamp, update_row
+from dmcert.reference.records import (
+    find,
+    insert_after_look,
+    insert_row,
+    new_record,
+    timestamp,
+    update_field_by_field,
+    update_row,
+)
 from dmcert.reference.responses import Result, duplicate, ok, page
 from dmcert.reference.validation import (
     Fields,
@@ -88,6 +96,11 @@ def create(call: Call) -> Result:
         with call.db.read() as conn:
             if find(conn, products, products.c.sku, values["sku"]) is not None:
                 return ok(view(new_record(values)), status)
+    if call.settings.has("racy_duplicate_check"):
+        row = insert_after_look(call.db, products, products.c.sku, values)
+        if row is None:
+            raise _duplicate(values["sku"])
+        return ok(view(row), status, record_id=row["id"])
     try:
         reactivate = call.settings.chose("create_reactivates_inactive")
         row = call.db.write(lambda conn: insert_product(conn, values, reactivate=reactivate))
@@ -108,6 +121,11 @@ def retrieve(call: Call) -> Result:
 def replace(call: Call) -> Result:
     values = validate_update(call)
     sku = call.key(WHAT)
+    if call.settings.has("torn_put"):
+        torn = update_field_by_field(call.db, products, products.c.sku, sku, values)
+        if torn is None:
+            raise call.missing(WHAT)
+        return ok(view(torn), record_id=torn["id"])
 
     def work(conn: Connection) -> dict[str, Any]:
         row = find(conn, products, products.c.sku, sku, lock=True)

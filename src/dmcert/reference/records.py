@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from typing import Any
 
 from sqlalchemy import Column, Connection, RowMapping, Table, insert, select, update
 
 from dmcert.reference import clock
+from dmcert.reference.database import Database
+
+RACE_PAUSE = 0.05
+"""Seconds a race fault waits between a read and the write that depends on it: long enough
+for requests released together to interleave there, on either backend."""
 
 
 def new_id() -> str:
@@ -48,6 +55,45 @@ def update_row(
     changes = {**values, "updated_at": clock.now()}
     conn.execute(update(table).where(table.c.id == current["id"]).values(changes))
     return {**current, **changes}
+
+
+def insert_after_look(
+    db: Database, table: Table, column: Column, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Fault racy_duplicate_check: the natural key is looked for in one transaction and the
+    record inserted in another after a pause; None if the key was seen. Without the unique
+    index (database.UNIQUE_INDEXES_DROPPED) every create racing through the pause inserts."""
+    with db.read() as conn:
+        if find(conn, table, column, values[column.name]) is not None:
+            return None
+    time.sleep(RACE_PAUSE)
+    return db.write(lambda conn: insert_row(conn, table, values))
+
+
+def update_field_by_field(
+    db: Database, table: Table, column: Column, key: str, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Fault torn_put: each field of an update in a transaction of its own, in an order and
+    with pauses that vary from call to call, so concurrent updates leave a mix of their
+    fields; None if the record is unknown."""
+
+    def write(name: str, value: Any):
+        def work(conn: Connection) -> dict[str, Any] | None:
+            row = find(conn, table, column, key, lock=True)
+            return None if row is None else update_row(conn, table, row, {name: value})
+
+        return work
+
+    with db.read() as conn:
+        row = find(conn, table, column, key)
+    fields = list(values.items())
+    random.shuffle(fields)
+    for name, value in fields:
+        if row is None:
+            return None
+        time.sleep(random.uniform(0, RACE_PAUSE))
+        row = db.write(write(name, value))
+    return None if row is None else dict(row)
 
 
 def timestamp(value) -> str | None:

@@ -106,6 +106,14 @@ def _decode(settings: Settings, segment: str) -> str | None:
     return text
 
 
+def without_slash(segments: list[str | None]) -> list[str | None]:
+    """The locations_without_slash fault: `/locations` and `/locations/<code>` are routed as
+    if they had their trailing `/`, and the documented paths (with it) match nothing."""
+    if segments[:1] != ["locations"]:
+        return segments
+    return [*segments, ""]
+
+
 def api_segments(segments: list[str | None]) -> list[str | None] | None:
     """The segments after the API base path, or None when the path is outside it."""
     if tuple(segments[: len(BASE_SEGMENTS)]) != BASE_SEGMENTS:

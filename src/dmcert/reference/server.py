@@ -1,14 +1,17 @@
 """Running the reference target: `dmcert serve`, and RunningTarget, which starts one in a
 subprocess for tests and for `dmcert check` without --target.
 
-`dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`,
-once its socket is listening, then serves until SIGINT or SIGTERM and exits 0.
+`dmcert serve` prints exactly one line, `dmcert reference target ready at http://HOST:PORT`
+(https:// with --tls), once its socket is listening, then serves until SIGINT, SIGTERM or
+SIGHUP and exits 0. With --tls and --keys-out, the test CA's certificate is written beside
+the keys file (`keys.toml` -> `keys.ca.pem`) and the keys file names it as `[target] ca_file`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import shutil
 import signal
 import socket
@@ -25,11 +28,13 @@ import httpx
 import uvicorn
 
 from dmcert.contract.target_profile import TargetProfile, load_profile, write_profile
+from dmcert.contract.tls import client_context
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.reference.faults import FAULTS
 from dmcert.reference.variants import VARIANTS
 
 READY = "dmcert reference target ready at"
+CA_SUFFIX = ".ca.pem"
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
 
@@ -73,11 +78,13 @@ def serve_command(args: argparse.Namespace) -> int:
     from dmcert.reference.database import open_database
     from dmcert.reference.keys import mint_profile
     from dmcert.reference.settings import Settings
+    from dmcert.reference.tls import LocalCA
 
-    unknown = [f"fault: {name}" for name in args.fault if name not in FAULTS]
-    unknown += [f"variant: {name}" for name in args.variant if name not in VARIANTS]
-    if unknown:
-        print(f"dmcert serve: error: unknown {unknown[0]}", file=sys.stderr)
+    try:
+        FAULTS.check(args.fault)
+        VARIANTS.check(args.variant)
+    except ValueError as exc:
+        print(f"dmcert serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
     try:
@@ -89,14 +96,20 @@ def serve_command(args: argparse.Namespace) -> int:
                 faults=frozenset(args.fault),
                 variants=frozenset(args.variant),
             )
-            db = open_database(url)
+            db = open_database(url, settings.faults)
         except ValueError as exc:
             print(f"dmcert serve: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         try:
+            local_ca = LocalCA(args.host) if args.tls else None
             if args.keys_out:
+                keys_out = Path(args.keys_out)
                 try:
-                    write_profile(mint_profile(db, settings), args.keys_out)
+                    profile = mint_profile(db, settings)
+                    if local_ca:
+                        ca_file = local_ca.write_ca(keys_out.with_suffix(CA_SUFFIX))
+                        profile = dataclasses.replace(profile, ca_file=ca_file)
+                    write_profile(profile, keys_out)
                 except OSError as exc:
                     raise UsageError(f"cannot write keys file {args.keys_out}: {exc}") from None
             sock = _bind(args.host, args.port)
@@ -108,8 +121,10 @@ def serve_command(args: argparse.Namespace) -> int:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=_STOP_TIMEOUT,
+                ssl_context_factory=local_ca.uvicorn_factory(settings) if local_ca else None,
             )
-            server = _Server(config, f"http://{shown}:{port}")
+            scheme = "https" if local_ca else "http"
+            server = _Server(config, f"{scheme}://{shown}:{port}")
             _stop_on_signals(server)
             with sock:
                 server.run(sockets=[sock])
@@ -127,16 +142,19 @@ def _stop_on_signals(server: uvicorn.Server) -> None:
             server.force_exit = True
         server.should_exit = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 class RunningTarget:
     """A reference target in a subprocess (`python -m dmcert serve --port 0`).
 
-    with RunningTarget(db_url=None, faults=(), variants=(),
-                       order_identifier="external_order_id", keys_out=None) as target:
+    with RunningTarget(db_url=None, faults=(), variants=(), order_identifier="external_order_id",
+                       keys_out=None, tls=False) as target:
         target.url, target.profile, target.keys_path, target.audit_writes()
+
+    With tls=True it serves HTTPS (`dmcert serve --tls`); target.profile.ca_file is the test
+    CA's certificate, removed with the keys file when the target stops.
     """
 
     def __init__(
@@ -146,8 +164,10 @@ class RunningTarget:
         variants: Sequence[str] = (),
         order_identifier: str = "external_order_id",
         keys_out: str | Path | None = None,
+        tls: bool = False,
     ) -> None:
         self.db_url = db_url
+        self.tls = tls
         self.faults = tuple(faults)
         self.variants = tuple(variants)
         self.order_identifier = order_identifier
@@ -168,8 +188,10 @@ class RunningTarget:
             "--keys-out", str(self.keys_path),
             "--order-identifier", self.order_identifier,
         ]  # fmt: skip
-        if self.db_url:
-            command += ["--db", self.db_url]
+        # the database lives in the scratch directory too, so removing it leaves nothing
+        command += ["--db", self.db_url or f"sqlite:///{scratch / 'reference.db'}"]
+        if self.tls:
+            command.append("--tls")
         for fault in self.faults:
             command += ["--fault", fault]
         for variant in self.variants:
@@ -177,8 +199,16 @@ class RunningTarget:
         stdout = (scratch / "stdout").open("w+b")
         stderr = (scratch / "stderr").open("w+b")
         try:
+            # Its own session: a Ctrl-C in the terminal reaches the parent only, which keeps the
+            # target up while the run cleans up, then stops it. The scratch directory as its
+            # working directory: no module in the user's shadows one the target imports.
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=scratch,
+                start_new_session=True,
             )
         finally:
             stdout.close()
@@ -223,6 +253,8 @@ class RunningTarget:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self.profile.ca_file:  # beside the keys file, which may be outside the scratch dir
+            self.profile.ca_file.unlink(missing_ok=True)
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -233,6 +265,7 @@ class RunningTarget:
             params=params,
             headers={"X-Admin-Token": self.profile.admin_token or ""},
             timeout=30,
+            verify=client_context(self.profile.ca_file),
         )
         response.raise_for_status()
         return response.json()
@@ -240,6 +273,11 @@ class RunningTarget:
     def audit_writes(self) -> int:
         """How many POST/PUT/DELETE requests the target recorded with a 2xx answer."""
         return int(self._admin("audit/writes")["writes"])
+
+    def methods(self) -> dict[str, int]:
+        """How many requests the target received per HTTP method (admin routes excepted),
+        including those refused before the audit log (authentication)."""
+        return self._admin("methods")["methods"]
 
     def audit_entries(self, after: int = 0) -> list[dict[str, Any]]:
         """Audit log entries with seq greater than `after`, oldest first."""
@@ -251,6 +289,7 @@ class RunningTarget:
             f"{self.url}/_reference/orders/{quote(identifier, safe='')}/ship",
             headers={"X-Admin-Token": self.profile.admin_token or ""},
             timeout=30,
+            verify=client_context(self.profile.ca_file),
         )
         response.raise_for_status()
         return response.json()["data"]

@@ -22,12 +22,8 @@ class Settings:
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     def __post_init__(self) -> None:
-        unknown = sorted(self.faults - FAULTS.keys())
-        if unknown:
-            raise ValueError(f"unknown fault: {unknown[0]}")
-        unknown = sorted(self.variants - VARIANTS.keys())
-        if unknown:
-            raise ValueError(f"unknown variant: {unknown[0]}")
+        FAULTS.check(self.faults)
+        VARIANTS.check(self.variants)
         if self.order_identifier not in ("external_order_id", "order_number"):
             raise ValueError(f"unknown order identifier: {self.order_identifier}")
 

@@ -55,6 +55,19 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def nesting_depth(body: bytes) -> int:
+    """How deeply the JSON arrays and objects of `body` nest (brackets in strings count too:
+    an upper bound, which is all a depth limit needs)."""
+    depth = deepest = 0
+    for byte in body:
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
 def parse_object(body: bytes) -> dict[str, Any]:
     """The JSON object in `body`, whatever the Content-Type; anything else is 400."""
     try:

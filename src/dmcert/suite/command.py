@@ -1,5 +1,10 @@
 """`dmcert check`: validate the arguments, make sure the target is this API, run the suite
-under pytest, and turn the per-requirement verdicts into the documented exit code."""
+under pytest, and turn the per-requirement verdicts into the documented exit code.
+
+Exit codes (README, `dmcert check --help`): 0 conforms, 1 does not conform, 2 usage or
+configuration error, 3 target unreachable or not this API, 4 internal error of dmcert,
+128 + N interrupted by signal N. A run that did not complete never exits 0.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,14 @@ import pytest
 
 from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
-from dmcert.contract.target_profile import load_profile
-from dmcert.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from dmcert.contract.requirements import load_requirements, select
+from dmcert.contract.target_profile import TargetProfile, load_profile
+from dmcert.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.suite import interrupt, preflight
+from dmcert.suite.report import clear_reports, write_junit_placeholder, write_reports
+from dmcert.suite.run import Run
+from dmcert.suite.verdicts import aggregate
 
 QUICK_MAX_EXAMPLES = 5
 
@@ -23,14 +33,29 @@ def check_command(args: argparse.Namespace) -> int:
     check_target_and_keys(args.target, args.keys)
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
+    try:
+        select(load_requirements(), args.requirement)
+    except ValueError as exc:
+        raise UsageError(f"--requirement: {exc}") from None
+    reports = reports_dir(args.reports)
+    preflight.check_reports_dir(reports)
+    clear_reports(reports)
     if args.target:
         target = normalise_target(args.target)
-        load_profile(args.keys)  # fail on a bad keys file before anything runs
-        probe(target)
-    reports = reports_dir(args.reports)
+        profile = load_profile(args.keys)  # fail on a bad keys file before anything runs
+        preflight.check_usable_key(profile)
+        probe(target, ca_file=profile.ca_file)
+        preflight.check_keys_accepted(target, profile)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    status = pytest.main(_pytest_args(args, reports, seed))
-    return _exit_code(reports, status)
+    interrupt.install()
+    try:
+        try:
+            status = pytest.main(_pytest_args(args, reports, seed))
+        except KeyboardInterrupt:  # before pytest's session began: its reports are ours to write
+            status = pytest.ExitCode.INTERRUPTED
+        return _exit_code(args, reports, seed, status)
+    finally:
+        interrupt.uninstall()
 
 
 def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str]:
@@ -40,6 +65,8 @@ def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str
         "-c",
         str(suite / "pytest.ini"),
         "--rootdir",
+        str(suite),
+        "--confcutdir",
         str(suite),
         "-q",
         f"--junitxml={reports / 'junit.xml'}",
@@ -65,17 +92,50 @@ def _pytest_args(args: argparse.Namespace, reports: Path, seed: int) -> list[str
     ]
     if args.select:
         argv += ["-k", args.select]
+    for selector in args.requirement:
+        argv += ["--requirement", selector]
     return argv
 
 
-def _exit_code(reports: Path, pytest_status: int) -> int:
+def _exit_code(args: argparse.Namespace, reports: Path, seed: int, pytest_status: int) -> int:
+    """The documented exit code of the run pytest ended with `pytest_status`."""
     results = reports / "results.json"
-    if (
-        pytest_status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED)
-        and not results.exists()
-    ):
+    signum = interrupt.received()
+    if signum is not None:
+        if not results.exists():
+            _write_unstarted_reports(args, reports, seed, interrupt.signal_name(signum))
+        return interrupt.exit_code(signum)
+    if pytest_status == pytest.ExitCode.USAGE_ERROR and not results.exists():
         return EXIT_USAGE
+    if pytest_status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED):
+        if not results.exists():
+            _write_unstarted_reports(args, reports, seed, "internal error")
+        return EXIT_INTERNAL  # a crash or a collection error of the suite, not the target's
     if not results.exists():
-        return EXIT_FAILED
+        return EXIT_INTERNAL
     verdict = json.loads(results.read_text(encoding="utf-8"))["verdict"]
-    return EXIT_OK if verdict == "pass" else EXIT_FAILED
+    if verdict == "pass":
+        return EXIT_OK
+    return EXIT_FAILED if verdict == "fail" else EXIT_INTERNAL
+
+
+def _write_unstarted_reports(
+    args: argparse.Namespace, reports: Path, seed: int, stopped_by: str
+) -> None:
+    """Reports of a run stopped before the suite's plugin could write them: INCOMPLETE,
+    with no test run, so that no earlier or missing file can be read as a verdict."""
+    run = Run(
+        target=args.target or "embedded reference target",
+        profile=load_profile(args.keys) if args.keys else TargetProfile(),
+        embedded=not args.target,
+        reports=reports,
+        strict=args.strict,
+        read_only=args.read_only,
+        quick=args.quick,
+        seed=seed,
+        max_examples=args.max_examples,
+    )
+    run.progress.stopped_by = stopped_by
+    results = aggregate(list(load_requirements().values()), [], [], strict=args.strict)
+    write_reports(run, results, [])
+    write_junit_placeholder(reports)

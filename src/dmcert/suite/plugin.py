@@ -15,20 +15,25 @@ from functools import cache
 import pytest
 
 from dmcert.contract.probe import normalise_target, probe
-from dmcert.contract.requirements import Requirement, load_requirements
+from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
 from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.suite import interrupt, isolation, preflight
 from dmcert.suite.report import write_reports
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import TestOutcome, aggregate
+from dmcert.suite.verdicts import NOT_RUN, TestOutcome, aggregate
 from dmcert.testkit._expect import Expect, Observation, PreconditionFailed
+from dmcert.testkit._transport import TargetDown, TargetNotAnswering
 
 RUN = pytest.StashKey[Run]()
 EXPECT = pytest.StashKey[Expect]()
 _OBSERVATIONS = pytest.StashKey[list[Observation]]()
 _OUTCOMES = pytest.StashKey[dict[str, TestOutcome]]()
 _EMBEDDED = pytest.StashKey[contextlib.ExitStack]()
+_SELECTED = pytest.StashKey[tuple[str, ...] | None]()
+READ_ONLY_SKIP = "not exercised (read-only): the test sends POST, PUT, PATCH or DELETE"
+_NO_ANSWER = pytest.StashKey[set[str]]()  # tests during which the target did not answer
 
 
 class ExpectationsFailed(AssertionError):
@@ -39,7 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dmcert", "dmcert conformance run")
     group.addoption("--target", help="deployment root URL (default: embedded reference target)")
     group.addoption("--keys", help="target profile (TOML keys file)")
-    group.addoption("--read-only", action="store_true", help="send no request that can write")
+    group.addoption(
+        "--read-only", action="store_true", help="send only GET, HEAD and OPTIONS requests"
+    )
     # not --strict: pytest 9 has its own --strict option
     group.addoption(
         "--dmcert-strict",
@@ -51,27 +58,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed", type=int, help="seed for generated data")
     group.addoption("--max-examples", type=int, help="examples per schema-driven test")
     group.addoption("--reports", help="report directory (default reports/<UTC timestamp>/)")
+    group.addoption(
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only tests naming this requirement id or area; repeatable (a partial run)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "requirement(*ids): the catalogue requirements this test verifies"
     )
-    config.addinivalue_line("markers", "writes: the test creates or changes data")
-    if config.option.help or config.option.collectonly:
+    config.addinivalue_line(
+        "markers", "writes: the test sends a method other than GET, HEAD or OPTIONS"
+    )
+    if config.option.help:
         return
+    try:
+        config.stash[_SELECTED] = _selected(config.option.requirement)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--requirement: {exc}") from None
+    if config.option.collectonly:
+        return
+    interrupt.install()
     try:
         config.stash[RUN] = _start_run(config)
     except DmcertError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_OBSERVATIONS] = []
     config.stash[_OUTCOMES] = {}
+    config.stash[_NO_ANSWER] = set()
 
 
 def _start_run(config: pytest.Config) -> Run:
     opt = config.option
     check_target_and_keys(opt.target, opt.keys)
     reports = reports_dir(opt.reports)
+    preflight.check_reports_dir(reports)
+    isolation.keep_hypothesis_in(reports)
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
     common = dict(
         reports=reports,
@@ -80,17 +106,22 @@ def _start_run(config: pytest.Config) -> Run:
         quick=opt.quick,
         seed=seed,
         max_examples=opt.max_examples,
+        selectors=tuple(opt.requirement),
+        selected=config.stash[_SELECTED] or (),
     )
     if opt.target:
         target = normalise_target(opt.target)
         profile = load_profile(opt.keys)
-        probe(target)
+        preflight.check_usable_key(profile)
+        probe(target, ca_file=profile.ca_file)
+        preflight.check_keys_accepted(target, profile)
         return Run(target=target, profile=profile, embedded=False, **common)
     from dmcert.reference.server import RunningTarget
 
     stack = contextlib.ExitStack()
     config.stash[_EMBEDDED] = stack
-    running = stack.enter_context(RunningTarget())
+    # served over TLS, so that the transport rule (ENV-015) is exercised on every default run
+    running = stack.enter_context(RunningTarget(tls=True))
     return Run(target=running.url, profile=running.profile, embedded=True, **common)
 
 
@@ -98,6 +129,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     stack = config.stash.get(_EMBEDDED, None)
     if stack is not None:
         stack.close()
+
+
+def _selected(selectors: list[str]) -> tuple[str, ...] | None:
+    """The ids `--requirement` selects, or None when the whole suite runs."""
+    return select(_catalogue(), selectors) if selectors else None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is not None:
+        run.progress.collected = len(session.items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the target is down for good, the remaining tests are not run (not failed)."""
+    run = item.config.stash.get(RUN, None)
+    if run is not None and run.watch.down is not None:
+        item.config.stash[_NO_ANSWER].add(item.nodeid)
+        pytest.skip(f"not run: {run.watch.down}")
 
 
 def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -126,7 +176,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if ids:
             item.user_properties.append(("requirements", " ".join(ids)))
         if run and run.read_only and item.get_closest_marker("writes"):
-            item.add_marker(pytest.mark.skip(reason="writes data; skipped in a --read-only run"))
+            item.add_marker(pytest.mark.skip(reason=READ_ONLY_SKIP))
+    _deselect_unselected(config, items)
+
+
+def _deselect_unselected(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep exactly the tests that name a requirement `--requirement` selected."""
+    selected = config.stash.get(_SELECTED, None)
+    if selected is None:
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if set(requirement_ids(item)) & set(selected) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def expect_for(item: pytest.Item) -> Expect:
@@ -163,15 +228,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     outcomes = item.config.stash[_OUTCOMES]
     ids = requirement_ids(item)
+    _record_transport_findings(item, call)
     outcome = _classify(report, call)
+    reason = _reason(report, call)
+    if outcome is not None and item.nodeid in item.config.stash[_NO_ANSWER]:
+        outcome = NOT_RUN
+        reason = reason if report.skipped else "not run: the target gave no answer (ERR-004)"
     if outcome is not None:
         previous = outcomes.get(item.nodeid)
         if previous is None or previous.outcome in ("passed", "checked"):
-            reason = _reason(report, call)
             outcomes[item.nodeid] = TestOutcome(item.nodeid, ids, outcome, reason)
-    if report.when == "teardown" and EXPECT in item.stash:
-        item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
+    if report.when == "teardown":
+        run = item.config.stash[RUN]
+        run.progress.finished += 1
+        if item.nodeid in item.config.stash[_NO_ANSWER]:
+            run.progress.not_run += 1
+        if EXPECT in item.stash:
+            item.config.stash[_OBSERVATIONS].extend(item.stash[EXPECT].observations)
     return report
+
+
+def _record_transport_findings(item: pytest.Item, call: pytest.CallInfo) -> None:
+    """Unanswered requests of this test become ERR-004 findings with the request as
+    evidence; the test itself could not run its checks, which is no verdict on its rules."""
+    run = item.config.stash[RUN]
+    findings = run.watch.take()
+    excinfo = call.excinfo
+    if findings or (
+        excinfo is not None and excinfo.errisinstance((TargetNotAnswering, TargetDown))
+    ):
+        item.config.stash[_NO_ANSWER].add(item.nodeid)
+    item.config.stash[_OBSERVATIONS].extend(
+        finding.observation(item.nodeid) for finding in findings
+    )
 
 
 def _classify(report: pytest.TestReport, call: pytest.CallInfo) -> str | None:
@@ -200,17 +289,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = config.stash.get(RUN, None)
     if run is None:
         return
+    run.progress.stopped_by = _stopped_by(session, exitstatus)
     results = aggregate(
         list(_catalogue().values()),
         config.stash[_OBSERVATIONS],
         list(config.stash[_OUTCOMES].values()),
         strict=run.strict,
+        selected=run.selected or None,
     )
     paths = write_reports(run, results, config.stash[_OUTCOMES].values())
     config.stash[_RESULTS] = (results, paths)
 
 
 _RESULTS = pytest.StashKey[tuple]()
+
+
+def _stopped_by(session: pytest.Session, exitstatus: int) -> str | None:
+    """Why the run ended before its end, if it did."""
+    signum = interrupt.received()
+    if signum is not None:
+        return interrupt.signal_name(signum)
+    if exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+        return "internal error"
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "collection error" if session.testscollected == 0 else "interrupted"
+    return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

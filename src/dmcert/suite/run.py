@@ -19,6 +19,8 @@ from dmcert.contract.files import data_dir, spec_path
 from dmcert.contract.redaction import Redactor
 from dmcert.contract.spec import template_of
 from dmcert.contract.target_profile import TargetProfile
+from dmcert.suite.outage import OutageWatch
+from dmcert.suite.progress import Progress
 
 
 @dataclass
@@ -32,14 +34,21 @@ class Run:
     quick: bool = False
     seed: int | None = None
     max_examples: int | None = None
+    selectors: tuple[str, ...] = ()
+    """The --requirement options as given; empty for a run of the whole suite."""
+    selected: tuple[str, ...] = ()
+    """The requirement ids those options name; a run with selectors is a partial run."""
     prefix: str = field(default_factory=lambda: new_prefix())
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     residue: list[str] = field(default_factory=list)
     coverage: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    progress: Progress = field(default_factory=Progress)
     redactor: Redactor = field(init=False)
+    watch: OutageWatch = field(init=False)
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.profile.secrets())
+        self.watch = OutageWatch(self.target)
 
     def observe(self, method: str, path: str, status: int, code: str | None) -> None:
         """Count one answered request for the status coverage table."""
@@ -67,8 +76,25 @@ class Run:
             "python": platform.python_version(),
             "platform": platform.platform(terse=True),
             "residue": list(self.residue),
+            "selection": (
+                {
+                    "requirement": list(self.selectors),
+                    "requirements": list(self.selected),
+                    "note": self.partial_note(),
+                }
+                if self.selectors
+                else None
+            ),
             "reproduce": self.reproduce_command(),
         }
+
+    def partial_note(self) -> str:
+        """What a --requirement run covered, for the terminal and the certificate."""
+        options = " ".join(f"--requirement {selector}" for selector in self.selectors)
+        return (
+            f"only the tests of {len(self.selected)} selected requirements ran ({options}); "
+            "the others are not selected"
+        )
 
     def reproduce_command(self) -> str:
         parts = [f"pip install dmcert=={__version__} &&", "dmcert check"]
@@ -78,6 +104,8 @@ class Run:
             parts += ["--seed", str(self.seed)]
         if self.max_examples is not None:
             parts += ["--max-examples", str(self.max_examples)]
+        for selector in self.selectors:
+            parts += ["--requirement", selector]
         parts += [
             flag
             for flag, on in (

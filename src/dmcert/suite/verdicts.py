@@ -3,19 +3,27 @@ one verdict per requirement, and from those to the verdict of the run."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dmcert.contract.requirements import Requirement
+from dmcert.suite.progress import Progress
 from dmcert.testkit._expect import Observation
 
 PASS, FAIL, WARN, ERROR, NOT_EXERCISED = "pass", "fail", "warn", "error", "not exercised"
+NOT_SELECTED = "not selected"
+"""A partial run (`--requirement`) left this requirement out: no claim either way."""
+INCOMPLETE = "incomplete"  # a run verdict only: the run did not get through its tests
+NOT_RUN = "not run"  # a test outcome: the target was down (or went down during the test)
+HEADLINES = {PASS: "CONFORMS", FAIL: "DOES NOT CONFORM", INCOMPLETE: "INCOMPLETE"}
 
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """How a test ended: passed, failed, error (could not run its checks) or skipped."""
+    """How a test ended: passed, failed, error (could not run its checks), skipped, or not
+    run (the target stopped answering)."""
 
     test: str
     requirements: tuple[str, ...]
@@ -56,8 +64,11 @@ def aggregate(
     outcomes: Sequence[TestOutcome],
     *,
     strict: bool,
+    selected: Collection[str] | None = None,
 ) -> list[RequirementResult]:
-    """One result per catalogue requirement, in catalogue order."""
+    """One result per catalogue requirement, in catalogue order. In a partial run
+    (`selected`: the ids chosen) a requirement outside the selection that no test checked
+    is `not selected`; one that a selected test checked anyway keeps its verdict."""
     results = {req.id: RequirementResult(req, NOT_EXERCISED) for req in requirements}
     for outcome in outcomes:
         for req_id in outcome.requirements:
@@ -73,10 +84,16 @@ def aggregate(
     for result in results.values():
         related = [o for o in outcomes if result.requirement.id in o.requirements]
         result.verdict = _verdict(result, related, strict)
-        if result.verdict == NOT_EXERCISED:
+        unselected = selected is not None and result.requirement.id not in selected
+        if result.verdict == NOT_EXERCISED and unselected:
+            result.verdict = NOT_SELECTED
+            result.notes = ["not selected in this partial run (--requirement)"]
+        elif result.verdict == NOT_EXERCISED:
             result.notes = _not_exercised_notes(result.requirement, related)
         elif result.verdict == ERROR:
             result.notes = [f"{o.test}: {o.reason}" for o in related if o.outcome == "error"]
+        elif result.verdict == PASS:
+            result.notes = _partly_exercised_notes(related)
     return list(results.values())
 
 
@@ -93,23 +110,57 @@ def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool
     return NOT_EXERCISED
 
 
+def _partly_exercised_notes(related: list[TestOutcome]) -> list[str]:
+    """A pass rests on the checks that ran: say how many of its tests could not, and why."""
+    skipped = Counter(o.reason for o in related if o.outcome == "skipped")
+    return [
+        f"{count} of its {len(related)} tests not run: {reason or 'skipped'}"
+        for reason, count in sorted(skipped.items())
+    ]
+
+
 def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -> list[str]:
     if not requirement.testable:
         return ["not testable through the API (by design)"]
-    reasons = sorted({o.reason for o in related if o.outcome == "skipped" and o.reason})
+    reasons = sorted({o.reason for o in related if o.outcome in ("skipped", NOT_RUN) and o.reason})
     return reasons or ["no test exercised it in this run"]
 
 
-def run_verdict(results: Sequence[RequirementResult]) -> str:
-    """`pass` unless a requirement failed or could not be checked, or the run verified
-    nothing at all (e.g. a keys file without a usable key): silence is not conformance."""
+def run_verdict(results: Sequence[RequirementResult], progress: Progress | None = None) -> str:
+    """`incomplete` when the run did not get through its tests; else `pass` unless a
+    requirement failed or could not be checked, or the run verified nothing at all:
+    silence is not conformance."""
+    if progress is not None and not progress.complete:
+        return INCOMPLETE
     if any(r.verdict in (FAIL, ERROR) for r in results):
         return FAIL
     return PASS if any(r.verdict == PASS for r in results) else FAIL
 
 
+def exercised(results: Sequence[RequirementResult]) -> tuple[int, int]:
+    """(requirements the run exercised, requirements testable through the API)."""
+    testable = [r for r in results if r.requirement.testable]
+    return sum(r.verdict not in (NOT_EXERCISED, NOT_SELECTED) for r in testable), len(testable)
+
+
+def badge(
+    results: Sequence[RequirementResult], *, read_only: bool, progress: Progress | None = None
+) -> str:
+    """The certificate's headline, the one place it is worded. An incomplete run says how
+    far it got; a read-only run conforms only in what it could send, so it says how much
+    that was."""
+    verdict = run_verdict(results, progress)
+    headline = HEADLINES[verdict]
+    if verdict == INCOMPLETE and progress is not None:
+        headline += f" ({progress.describe()})"
+    if not read_only:
+        return headline
+    done, of = exercised(results)
+    return f"{headline} — read-only: {done} of {of} requirements exercised"
+
+
 def counts(results: Sequence[RequirementResult]) -> dict[str, int]:
-    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED), 0)
+    tally = dict.fromkeys((PASS, FAIL, WARN, ERROR, NOT_EXERCISED, NOT_SELECTED), 0)
     for result in results:
         tally[result.verdict] += 1
     return tally

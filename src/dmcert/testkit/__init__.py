@@ -2,20 +2,32 @@
 
 A test talks to the target through `ApiClient` (each answer a `Reply` with its redacted
 `Exchange` as evidence), checks each written rule with `expect` (an `Expect`), makes its
-records with `Records` under the run's prefix, walks lists with `walk`/`search`, and builds
-the one sample request each documented operation gets with `valid_call`/`rejected_call`.
+records with `Records` under the run's prefix, walks lists with `walk`/`search`, makes
+clients race with `fire` (a `Burst` of `Send`s), builds the one sample request each
+documented operation gets with `valid_call`/`rejected_call`, and parametrizes over
+operations with `operation_params` (cases that write are marked `writes`).
 The contract names a test needs (operations, scopes, keys) are re-exported here too, so a
 test module has one import line for dmcert.
 """
 
+from dmcert.contract.probe import answers_as_the_api
 from dmcert.contract.redaction import REDACTED
 from dmcert.contract.scopes import action_for
 from dmcert.contract.spec import BASE_PATH, Operation, load_spec, operations
 from dmcert.contract.target_profile import ApiKey, TargetProfile
-from dmcert.testkit._client import ApiClient, ReadOnlyViolation, Reply, path_of
+from dmcert.contract.tls import client_context
+from dmcert.testkit._burst import MAX_BURST, Burst, Send, Shot, fire
+from dmcert.testkit._client import (
+    READ_ONLY_METHODS,
+    ApiClient,
+    ReadOnlyViolation,
+    Reply,
+    path_of,
+)
 from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import SUCCESS, Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
+from dmcert.testkit._params import method_marks, operation_params
 from dmcert.testkit._records import Records
 from dmcert.testkit._samples import (
     INVALID_UPDATE,
@@ -31,18 +43,34 @@ from dmcert.testkit._samples import (
     unknown_identifier,
     valid_call,
 )
+from dmcert.testkit._stable import lines_of, stable
+from dmcert.testkit._tls import (
+    TLS_1_2_OR_NEWER,
+    Handshake,
+    handshake,
+    negotiated_version,
+    plain_http_get,
+    plain_http_roots,
+    tls_1_1_only_context,
+)
+from dmcert.testkit._transport import TargetNotAnswering
 
 __all__ = [
     "BASE_PATH",
     "INVALID_UPDATE",
+    "MAX_BURST",
     "NO_BODY",
+    "READ_ONLY_METHODS",
     "REDACTED",
     "SUCCESS",
+    "TLS_1_2_OR_NEWER",
     "ApiClient",
     "ApiKey",
+    "Burst",
     "Call",
     "Exchange",
     "Expect",
+    "Handshake",
     "NaturalKey",
     "Observation",
     "Operation",
@@ -51,22 +79,37 @@ __all__ = [
     "ReadOnlyViolation",
     "Records",
     "Reply",
+    "Send",
+    "Shot",
     "Subjects",
+    "TargetNotAnswering",
     "TargetProfile",
     "Walk",
     "action_for",
+    "answers_as_the_api",
+    "client_context",
     "create_subjects",
+    "fire",
+    "handshake",
     "is_single",
+    "lines_of",
     "listed_identifier",
     "load_spec",
+    "method_marks",
     "must",
     "natural_key",
+    "negotiated_version",
+    "operation_params",
     "operations",
     "pages",
     "path_of",
+    "plain_http_get",
+    "plain_http_roots",
     "read_call",
     "rejected_call",
     "search",
+    "stable",
+    "tls_1_1_only_context",
     "track_created",
     "unknown_identifier",
     "valid_call",

@@ -3,8 +3,10 @@ keeps every exchange as redacted evidence."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,9 +16,12 @@ from dmcert.contract.probe import json_or_none
 from dmcert.contract.redaction import Redactor
 from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
+from dmcert.contract.tls import client_context
 from dmcert.testkit._exchange import Exchange
+from dmcert.testkit._transport import TargetNotAnswering, TransportWatch, why_no_answer
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""The only methods a --read-only run sends, whatever the target would answer to others."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,18 @@ class Reply:
     def error_code(self) -> str | None:
         error = self.body.get("error") if isinstance(self.body, dict) else None
         return error.get("code") if isinstance(error, dict) else None
+
+    @property
+    def code(self) -> str:
+        """The error code upper-cased, for rules about which code: its casing is ERR-001's
+        concern alone, so one wrong casing fails one rule, not every rule naming a code."""
+        return (self.error_code or "").upper()
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """`data` when it is one record (a JSON object), else empty: a check then reports
+        the fields it misses instead of crashing on a malformed body."""
+        return self.data if isinstance(self.data, dict) else {}
 
     @property
     def error_message(self) -> str:
@@ -65,8 +82,10 @@ def path_of(collection: str, identifier: str | None = None) -> str:
 class ApiClient:
     """HTTP to `<root>/api/integrations/v1` with per-call choice of key.
 
-    `key` is a ApiKey, a raw string (for invalid-key probes), or None (no header at all).
-    `read_only` refuses writes unless the caller marks them as certain to be rejected.
+    `key` is an ApiKey, a raw string (for invalid-key probes), or None (no header at all).
+    `read_only` refuses every method outside READ_ONLY_METHODS before anything is sent: a
+    write the target "must refuse" still writes on a target that wrongly accepts it.
+    Over https the certificate is verified against `ca_file`, or the system trust without one.
     """
 
     root: str
@@ -75,15 +94,38 @@ class ApiClient:
     read_only: bool = False
     timeout: float = 30.0
     on_reply: Callable[[str, str, int, str | None], None] | None = None
+    ca_file: Path | None = None
+    watch: TransportWatch | None = None
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
+    """Shared by a client and its twins: building one costs more than a whole request."""
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.tls is None:
+            self.tls = client_context(self.ca_file)
         self._http = httpx.Client(
-            base_url=self.root + BASE_PATH, timeout=self.timeout, follow_redirects=False
+            base_url=self.root + BASE_PATH,
+            timeout=self.timeout,
+            follow_redirects=False,
+            verify=self.tls,
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def twin(self) -> ApiClient:
+        """A client like this one over connections of its own (a concurrent client)."""
+        return ApiClient(
+            root=self.root,
+            redactor=self.redactor,
+            default_key=self.default_key,
+            read_only=self.read_only,
+            timeout=self.timeout,
+            on_reply=self.on_reply,
+            ca_file=self.ca_file,
+            watch=self.watch,
+            tls=self.tls,
+        )
 
     def request(
         self,
@@ -95,13 +137,11 @@ class ApiClient:
         content: bytes | str | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        rejected: bool = False,
     ) -> Reply:
-        """Send one request. `rejected=True` declares a write that must be refused before it
-        changes anything (allowed in read-only runs)."""
+        """Send one request (in a read-only run, only GET, HEAD or OPTIONS)."""
         method = method.upper()
-        if self.read_only and method in WRITE_METHODS and not rejected:
-            raise ReadOnlyViolation(f"{method} {path} would write in a --read-only run")
+        if self.read_only and method not in READ_ONLY_METHODS:
+            raise ReadOnlyViolation(f"{method} {path} is not sent in a --read-only run")
         send_headers = dict(headers or {})
         chosen = self.default_key if key is ... else key
         if isinstance(chosen, ApiKey):
@@ -113,7 +153,7 @@ class ApiClient:
             kwargs["json"] = json
         elif content is not None:
             kwargs["content"] = content
-        response = self._http.request(method, path, **kwargs)
+        response = self._send(self._http.build_request(method, path, **kwargs))
         reply = Reply(
             status=response.status_code,
             headers=response.headers,
@@ -123,10 +163,28 @@ class ApiClient:
         )
         if self.on_reply is not None:
             self.on_reply(method, path, reply.status, reply.error_code)
+        if self.watch is not None:
+            self.watch.answered(reply.exchange)
         return reply
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send, turning a missing answer into TargetNotAnswering with the request as evidence."""
+        if self.watch is not None:
+            self.watch.before_send()
+        try:
+            return self._http.send(request)
+        except httpx.TransportError as exc:
+            exchange = Exchange.unanswered(request, self.redactor, why_no_answer(exc, self.timeout))
+            if self.watch is not None:
+                self.watch.unanswered(exchange)
+            raise TargetNotAnswering(exchange) from None
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)
+
+    def read(self, collection: str, identifier: str, **kwargs: Any) -> Reply:
+        """GET one record, e.g. `read("products", sku)`."""
+        return self.get(path_of(collection, identifier), **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Reply:
         return self.request("POST", path, **kwargs)
@@ -139,4 +197,5 @@ class ApiClient:
 
 
 class ReadOnlyViolation(RuntimeError):
-    """A test tried to write during a --read-only run: a bug in the suite, not the target."""
+    """A test tried to send a method other than GET, HEAD or OPTIONS during a --read-only
+    run: a bug in the suite (the test lacks its `writes` marker), not in the target."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dmcert.testkit._burst import Burst
 from dmcert.testkit._client import Reply
 from dmcert.testkit._exchange import Exchange
 
@@ -57,13 +58,23 @@ class Expect:
         self.observations: list[Observation] = []
 
     def __call__(
-        self, requirement: str, condition: bool, message: str, *evidence: Reply | Exchange
+        self, requirement: str, condition: bool, message: str, *evidence: Reply | Exchange | Burst
     ) -> bool:
+        """Record one check. Evidence: the last MAX_EVIDENCE replies or exchanges, plus every
+        request of each burst given (a race is only readable whole)."""
         if requirement not in self.declared:
             raise ValueError(f"{self.test} checks {requirement} but does not declare it")
-        exchanges = tuple(_exchange_of(item).to_dict() for item in evidence[-MAX_EVIDENCE:])
+        singles = [item for item in evidence if not isinstance(item, Burst)][-MAX_EVIDENCE:]
+        exchanges: list[dict[str, Any]] = []
+        for item in evidence:
+            if isinstance(item, Burst):
+                exchanges.extend(item.evidence())
+            elif any(item is single for single in singles):
+                exchanges.append(_to_dict(item))
         self.observations.append(
-            Observation(requirement, bool(condition), self.redact(message), self.test, exchanges)
+            Observation(
+                requirement, bool(condition), self.redact(message), self.test, tuple(exchanges)
+            )
         )
         return bool(condition)
 
@@ -71,5 +82,5 @@ class Expect:
         return [obs for obs in self.observations if not obs.passed]
 
 
-def _exchange_of(item: Reply | Exchange) -> Exchange:
-    return item.exchange if isinstance(item, Reply) else item
+def _to_dict(item: Reply | Exchange) -> dict[str, Any]:
+    return (item.exchange if isinstance(item, Reply) else item).to_dict()

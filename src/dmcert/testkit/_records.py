@@ -56,9 +56,18 @@ class Records:
         return str(order[self.order_identifier])
 
     def cleanup(self) -> list[str]:
-        """Deactivate products and locations, cancel orders; return what is left behind."""
+        """Deactivate products and locations, cancel orders; return what is left behind.
+        A read-only run sends no DELETE: whatever it saw created is reported as residue."""
+        if self.api.read_only:
+            return [f"{c}/{i} (not cleaned up: --read-only sends no DELETE)" for c, i in self._made]
         residue = []
-        for collection, identifier in reversed(self._made):
+        for done, (collection, identifier) in enumerate(reversed(self._made)):
+            if self.api.watch is not None and self.api.watch.down is not None:
+                residue.append(
+                    f"{len(self._made) - done} records of this run (the target stopped "
+                    "answering, so they could not be cleaned up)"
+                )
+                break
             reply = self._safe_delete(collection, identifier)
             if reply is None or reply.status not in (200, 204):
                 status = "no answer" if reply is None else reply.status
@@ -71,6 +80,6 @@ class Records:
 
     def _safe_delete(self, collection: str, identifier: str) -> Reply | None:
         try:
-            return self.api.delete(path_of(collection, identifier), rejected=False)
+            return self.api.delete(path_of(collection, identifier))
         except Exception:  # cleanup must report, never abort the report
             return None

@@ -46,10 +46,8 @@ class Call:
     state: str | None = None
     """Path whose GET (with a full key) shows what the call changes; None for reads."""
 
-    def send(self, api: ApiClient, *, key: Any = ..., rejected: bool = False) -> Reply:
-        return api.request(
-            self.method, self.path, key=key, json=self.json, params=self.params, rejected=rejected
-        )
+    def send(self, api: ApiClient, *, key: Any = ...) -> Reply:
+        return api.request(self.method, self.path, key=key, json=self.json, params=self.params)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,38 @@ from pathlib import Path
 from dmcert.suite.report.coverage import coverage_table
 from dmcert.suite.report.html import render_html
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import RequirementResult, TestOutcome, counts, run_verdict
+from dmcert.suite.verdicts import (
+    RequirementResult,
+    TestOutcome,
+    badge,
+    counts,
+    exercised,
+    run_verdict,
+)
+
+REPORT_FILES = ("results.json", "report.html", "junit.xml")
+
+
+def clear_reports(reports: Path) -> None:
+    """Remove an earlier run's reports from the directory, so none is read as this run's."""
+    for name in REPORT_FILES:
+        (reports / name).unlink(missing_ok=True)
 
 
 def results_document(
     run: Run, results: Sequence[RequirementResult], outcomes: Iterable[TestOutcome]
 ) -> dict:
     """Everything the run found, JSON-ready and already redacted."""
+    done, testable = exercised(results)
     return {
-        "run": run.metadata(),
-        "verdict": run_verdict(results),
+        "run": {
+            **run.metadata(),
+            "requirements_exercised": done,
+            "requirements_testable": testable,
+        },
+        "verdict": run_verdict(results, run.progress),
+        "badge": badge(results, read_only=run.read_only, progress=run.progress),
+        "progress": run.progress.to_dict(),
         "counts": counts(results),
         "requirements": [result.to_dict() for result in results],
         "tests": [
@@ -48,3 +70,16 @@ def write_reports(
     paths["json"].write_text(text + "\n", encoding="utf-8")
     paths["html"].write_text(run.redactor.text(render_html(json.loads(text))), encoding="utf-8")
     return paths
+
+
+def write_junit_placeholder(reports: Path) -> Path:
+    """junit.xml for a run stopped before pytest could write its own: no test ran."""
+    path = reports / "junit.xml"
+    if not path.exists():
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="dmcert">'
+            '<testsuite name="dmcert" tests="0" errors="0" failures="0" skipped="0" />'
+            "</testsuites>\n",
+            encoding="utf-8",
+        )
+    return path

@@ -11,7 +11,17 @@ from rich.table import Table
 
 from dmcert.suite.report.html import per_area
 from dmcert.suite.run import Run
-from dmcert.suite.verdicts import FAIL, WARN, RequirementResult, counts, run_verdict
+from dmcert.suite.verdicts import (
+    FAIL,
+    INCOMPLETE,
+    NOT_SELECTED,
+    PASS,
+    WARN,
+    RequirementResult,
+    badge,
+    counts,
+    run_verdict,
+)
 
 
 def print_summary(
@@ -19,13 +29,12 @@ def print_summary(
 ) -> None:
     console = Console(file=file, highlight=False, soft_wrap=True)
     table = Table(title="Requirements by area")
-    for column in ("area", "pass", "fail", "warn", "error", "not exercised"):
+    verdicts = ["pass", "fail", "warn", "error", "not exercised"]
+    verdicts += [NOT_SELECTED] if run.selectors else []
+    for column in ("area", *verdicts):
         table.add_column(column, justify="left" if column == "area" else "right")
     for row in per_area([r.to_dict() for r in results]):
-        table.add_row(
-            row["area"],
-            *(str(row.get(c, 0)) for c in ("pass", "fail", "warn", "error", "not exercised")),
-        )
+        table.add_row(row["area"], *(str(row.get(c, 0)) for c in verdicts))
     console.print(table)
     for result in results:
         if result.verdict in (FAIL, WARN, "error"):
@@ -34,13 +43,15 @@ def print_summary(
             console.print(f"[bold]{req.id}[/] {req.level} {result.verdict}: {req.text}")
             console.print(f"    {run.redactor.text(first)}", markup=False)
     tally = counts(results)
-    verdict = run_verdict(results)
-    colour = "green" if verdict == "pass" else "red"
+    verdict = run_verdict(results, run.progress)
+    colour = {PASS: "green", INCOMPLETE: "yellow"}.get(verdict, "red")
     console.print(
-        f"[bold {colour}]{'CONFORMS' if verdict == 'pass' else 'DOES NOT CONFORM'}[/]: "
+        f"[bold {colour}]{badge(results, read_only=run.read_only, progress=run.progress)}[/]: "
         f"{tally['pass']} pass, {tally['fail']} fail, {tally['warn']} warn, "
         f"{tally['error']} error, {tally['not exercised']} not exercised"
     )
+    if run.selectors:
+        console.print(f"partial run: {run.partial_note()}", markup=False)
     if run.residue:
         console.print(f"residue after cleanup: {'; '.join(run.residue)}", markup=False)
     console.print(f"reports: {paths['html'].parent}", markup=False)

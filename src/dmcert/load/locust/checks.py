@@ -2,8 +2,10 @@
 up to the rows sent, a list page is well-formed and repeats nothing within a walk, a lookup
 returns the rows of the identifier it asked for.
 
-Pure functions (no Locust), each returning a problem description or None. Messages are
-deliberately free of per-request values so failures group into a few kinds.
+Pure functions, each returning a problem description or None. They run inside the Locust
+processes (`tasks` and the benchmark locustfile call them) but import nothing from Locust, so
+tests call them directly. Messages are deliberately free of per-request values so failures
+group into a few kinds.
 """
 
 from __future__ import annotations
@@ -63,5 +65,5 @@ def lookup_problem(body: Any, *, field: str, identifier: str, at_least: int) -> 
     if any(not isinstance(row, dict) or row.get(field) != identifier for row in rows):
         return f"lookup: a row with another {field}"
     if len(rows) < at_least:
-        return "lookup: fewer rows than were seeded"
+        return "lookup: fewer rows than the data set holds"
     return None

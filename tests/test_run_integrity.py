@@ -1,0 +1,205 @@
+"""A verdict a gate can trust: an interrupted run never passes and leaves nothing behind, a
+target that stops answering is reported as exactly that, and the user's configuration
+mistakes end before the first test in one line with exit 2 (issue 8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dmcert.reference.server import RunningTarget
+from tests.conftest import run_dmcert, user_environment
+
+DMCERT = [sys.executable, "-m", "dmcert"]
+
+
+def _environment(tmp: Path) -> dict[str, str]:
+    """The user's environment with a private TMPDIR, so leftovers of this run are visible."""
+    return {**user_environment(), "TMPDIR": str(tmp)}
+
+
+def _children_of_run(tmp: Path) -> list[str]:
+    """Processes whose command line names the run's private temp dir (the embedded target)."""
+    found = subprocess.run(
+        ["pgrep", "-af", str(tmp)], capture_output=True, text=True, check=False
+    ).stdout
+    return [line for line in found.splitlines() if "pgrep" not in line]
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "exit_code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_signal_mid_run_exits_128_plus_n_with_incomplete_reports_and_no_leftovers(
+    tmp_path: Path, signum: int, exit_code: int
+):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen(
+        [*DMCERT, "check", "--quick", "--reports", str(reports)],
+        cwd=tmp_path,
+        env=_environment(scratch),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        # signal once the embedded target is up and the tests have begun
+        assert _wait_for(lambda: _children_of_run(scratch), 60), "embedded target never started"
+        time.sleep(3)
+        os.kill(proc.pid, signum)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == exit_code, output[-3000:]
+    document = json.loads((reports / "results.json").read_text())
+    assert document["verdict"] == "incomplete"
+    progress = document["progress"]
+    assert progress["stopped_by"] == signal.Signals(signum).name
+    assert progress["tests_run"] < progress["tests_collected"]
+    assert "INCOMPLETE" in (reports / "report.html").read_text()
+    assert (reports / "junit.xml").exists()
+    assert "INCOMPLETE" in output
+    assert _wait_for(lambda: not _children_of_run(scratch), 10), _children_of_run(scratch)
+    assert list(scratch.iterdir()) == []
+    assert {p.name for p in tmp_path.iterdir()} == {"reports", "tmp"}
+
+
+def _check(target: RunningTarget, reports: Path, *extra: str, cwd: Path | None = None):
+    return run_dmcert(
+        "check",
+        "--target",
+        target.url,
+        "--keys",
+        str(target.keys_path),
+        "--reports",
+        str(reports),
+        *extra,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.slow
+def test_a_request_that_crashes_the_target_is_the_one_finding_and_later_tests_are_not_run(
+    tmp_path: Path,
+):
+    with RunningTarget(faults=("crash_on_nested_json",)) as target:
+        result = _check(
+            target,
+            tmp_path / "reports",
+            "-k",
+            "test_malformed_bodies or test_envelope",
+            "--max-examples",
+            "2",
+        )
+    assert result.exit_code == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert document["verdict"] == "fail"
+    (err004,) = [row for row in document["requirements"] if row["id"] == "ERR-004"]
+    assert err004["verdict"] == "fail"
+    (finding,) = err004["evidence"]
+    assert finding["message"].startswith("the target stopped answering after POST ")
+    assert "did not come back" in finding["message"]
+    last = finding["exchanges"][-1]
+    assert last["status"] == 0 and last["no_answer"] and last["request_body"].startswith("[[[")
+    assert last["request_headers"]["x-api-key"] != target.profile.keys["full"].value
+    outcomes = [test["outcome"] for test in document["tests"]]
+    assert "not run" in outcomes
+    assert "failed" not in outcomes and "error" not in outcomes
+    assert document["progress"]["tests_not_run_target_down"] > 0
+    failed = [row["id"] for row in document["requirements"] if row["verdict"] == "fail"]
+    assert failed == ["ERR-004"]
+
+
+@pytest.mark.slow
+def test_a_dropped_connection_is_an_err_004_finding_with_its_request(tmp_path: Path):
+    with RunningTarget(faults=("drop_connection_on_bad_json",)) as target:
+        result = _check(target, tmp_path / "reports", "--quick", "-k", "test_malformed_bodies")
+    assert result.exit_code == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    (err004,) = [row for row in document["requirements"] if row["id"] == "ERR-004"]
+    assert err004["verdict"] == "fail"
+    assert err004["evidence"]
+    for finding in err004["evidence"]:
+        assert "got no answer: the target closed the connection" in finding["message"]
+        (exchange,) = finding["exchanges"]
+        assert exchange["status"] == 0 and exchange["request_body"] is not None
+    assert document["progress"]["tests_not_run_target_down"] == len(err004["evidence"])
+
+
+def _keys(tmp_path: Path, text: str) -> Path:
+    keys = tmp_path / "keys.toml"
+    keys.write_text(text)
+    return keys
+
+
+def test_an_unknown_field_in_a_key_entry_is_named_with_exit_2(tmp_path: Path):
+    keys = _keys(tmp_path, '[keys.full]\nkey = "k"\nscope = ["integrations.*"]\n')
+    result = run_dmcert("check", "--target", "http://127.0.0.1:9", "--keys", str(keys))
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "[keys.full]" in result.stderr and "unknown field 'scope'" in result.stderr
+
+
+def test_an_unwritable_reports_directory_is_exit_2_before_any_test(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_dmcert("check", "--quick", "--reports", str(blocker / "reports"), cwd=tmp_path)
+    assert result.exit_code == 2, result.stdout[-2000:] + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot write there" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_a_key_the_target_rejects_is_a_configuration_error_naming_it(tmp_path: Path):
+    with RunningTarget() as target:
+        full = target.profile.keys["full"]
+        keys = _keys(
+            tmp_path,
+            f'[keys.full]\nkey = "{full.value}"\nscopes = ["integrations.*"]\n\n'
+            '[keys.typo]\nkey = "not-a-key-of-this-target"\nscopes = ["integrations.*"]\n',
+        )
+        result = run_dmcert(
+            "check", "--target", target.url, "--keys", str(keys), "--reports", str(tmp_path / "r")
+        )
+    assert result.exit_code == 2, result.stdout[-2000:] + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "'typo'" in result.stderr and "401" in result.stderr
+    assert full.value not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_run_ignores_modules_in_the_working_directory_and_leaves_no_litter(tmp_path: Path):
+    (tmp_path / "secrets.py").write_text("raise ImportError('the user secrets.py was imported')\n")
+    (tmp_path / "conftest.py").write_text(
+        "raise ImportError('the user conftest.py was imported')\n"
+    )
+    reports = tmp_path / "reports"
+    result = run_dmcert(
+        "check", "--quick", "-k", "test_envelope", "--reports", str(reports), cwd=tmp_path
+    )
+    assert result.exit_code == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert {p.name for p in tmp_path.iterdir()} == {"secrets.py", "conftest.py", "reports"}
