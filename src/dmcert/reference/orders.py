@@ -127,6 +127,8 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     fields = Fields(call.json())
     documented_only = call.settings.chose("documented_statuses_only")
     status = fields.get("status", _check_status, documented_only=documented_only)
+    if call.settings.has("put_ignores_status"):
+        status = MISSING
     values = {**_header(fields), **present({"status": status})}
     if call.settings.chose("put_replaces_order_header"):
         kept = ("external_order_id", "cancel_reason")
@@ -364,6 +366,8 @@ def cancel(call: Call) -> Result:
             changes: dict[str, Any] = {"status": CANCELLED}
             if isinstance(reason, str):
                 changes["cancel_reason"] = reason
+            if settings.has("cancel_not_stored"):
+                return {**row, **changes}, _lines_of(conn, [row["id"]])[row["id"]]
             row = update_row(conn, orders, row, changes)
         return row, _lines_of(conn, [row["id"]])[row["id"]]
 

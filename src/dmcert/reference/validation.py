@@ -29,7 +29,8 @@ NOT_JSON: Final = "Request body is not valid JSON."
 SETTINGS: ContextVar[Settings | None] = ContextVar("settings", default=None)
 """The settings of the request being validated (set per request), for the variants that
 live here: scalar_coercion (the scalar checks accept what DRF's fields accept: a number for
-a string, "1" for an integer, "true" for a boolean) and unknown_fields_rejected."""
+a string, "1" for an integer, "true" for a boolean) and unknown_fields_rejected; and the
+fault object_taken_as_string."""
 _NUMERAL = re.compile(r"[+-]?[0-9]{1,18}")
 _BOOLEANS = {"true": True, "false": False}
 
@@ -97,6 +98,9 @@ def _unicode_problem(value: str) -> str | None:
 
 
 def check_text(field: str, value: Any) -> str:
+    settings = SETTINGS.get()
+    if isinstance(value, (dict, list)) and settings and settings.has("object_taken_as_string"):
+        value = json.dumps(value)
     coerced = isinstance(value, (int, float)) and not isinstance(value, bool)
     if coerced and _chose("scalar_coercion"):
         value = str(value)
