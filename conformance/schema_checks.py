@@ -66,6 +66,15 @@ def _server_error(op: Operation, case: Case, response: Response, failure: Failur
     return ("ERR-004",)
 
 
+# --- answers of the HTTP server, not of the API ----------------------------------------------
+
+SERVER_LIMITS = frozenset({414, 431})
+"""414 URI Too Long and 431 Request Header Fields Too Large: a generated URL or header over
+the request-line or header limit of the HTTP server in front of the API (gunicorn: 4094
+bytes; nginx by default) is refused by that server before the API sees it. Those limits are
+not API behaviour (decisions.md, General), so such an answer is judged by no rule."""
+
+
 # --- status_code_conformance --------------------------------------------------------------
 
 SUCCESS_STATUS = {
@@ -162,7 +171,7 @@ def _identifier(value: Any) -> str | None:
     if value is None:
         return None  # null may read as absent; no written rule decides it
     if not isinstance(value, str):
-        return "ERR-005"
+        return _not_a_string(value)
     if not 1 <= len(value) <= 255:
         return "IDN-009"
     return _nul(value)
@@ -171,7 +180,13 @@ def _identifier(value: Any) -> str | None:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    return _nul(value) if isinstance(value, str) else "ERR-005"
+    return _nul(value) if isinstance(value, str) else _not_a_string(value)
+
+
+def _not_a_string(value: Any) -> str:
+    """A number or boolean is what lenient frameworks coerce into a string (ERR-020, our
+    reading); an object or array no framework does (ERR-005, documented)."""
+    return "ERR-020" if isinstance(value, (int, float)) else "ERR-005"
 
 
 def _nul(value: str) -> str | None:
@@ -190,15 +205,17 @@ def _integer(minimum: int, below: str) -> Field:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, (bool, float)) or _numeral(value):
-            return "ERR-010"  # true, 1.5 and "1" are what ERR-010 names
+        if _numeral(value):
+            return "ERR-020"  # "1": coerced by lenient frameworks
+        if isinstance(value, (bool, float)):
+            return "ERR-010"  # true and 1.5 are what ERR-010 names
         if not isinstance(value, int):
             return "ERR-005"
         if value < minimum:
             return below
         return "ERR-010" if value > MAX_INT else None
 
-    return _scalar(test, "ERR-005", "ERR-010", below)
+    return _scalar(test, "ERR-005", "ERR-010", "ERR-020", below)
 
 
 def _numeral(value: Any) -> bool:
@@ -209,13 +226,23 @@ def _enum(values: frozenset[str], rule: str) -> Field:
     return _scalar(lambda value: None if value is None or value in values else rule, rule)
 
 
-IDENTIFIER = _scalar(_identifier, "ERR-005", "IDN-009", "ERR-009")
-TEXT = _scalar(_text, "ERR-005", "ERR-009")
+def _boolean(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return "ERR-020" if isinstance(value, (str, int, float)) else "ERR-005"
+
+
+IDENTIFIER = _scalar(_identifier, "ERR-005", "ERR-020", "IDN-009", "ERR-009")
+TEXT = _scalar(_text, "ERR-005", "ERR-020", "ERR-009")
 DATETIME = TEXT  # a string that is no date-time is not judged: ISO 8601 is wider than RFC 3339
 OBJECT = _scalar(_wrong_type(dict), "ERR-005")
-BOOLEAN = _scalar(_wrong_type(bool), "ERR-005")
+BOOLEAN = _scalar(_boolean, "ERR-005", "ERR-020")
 STATUS = _scalar(
-    lambda value: "ORD-026" if value == "" else _text(value), "ERR-005", "ERR-009", "ORD-026"
+    lambda value: "ORD-026" if value == "" else _text(value),
+    "ERR-005",
+    "ERR-020",
+    "ERR-009",
+    "ORD-026",
 )
 
 LINE: dict[str, Field] = {"sku_code": IDENTIFIER, "quantity": _integer(1, "ORD-008"), "notes": TEXT}

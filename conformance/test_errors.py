@@ -223,14 +223,15 @@ def test_malformed_bodies_never_produce_a_server_error(op, run, api, subjects, e
 
 
 # Field probes: (field path, value, rule); rule None = only "no 5xx" is asserted.
-WRONG = "ERR-005"
+WRONG = "ERR-005"  # no scalar coercion reads the value as the field's type
 NUL = "ERR-009"
 INTEGER = "ERR-010"
+COERCIBLE = "ERR-020"  # a scalar that lenient frameworks coerce: our reading, SHOULD
 FIELD_PROBES: dict[str, list[tuple[str, Any, str | None]]] = {
     "POST orders": [
-        ("order_number", 123, WRONG),
+        ("order_number", 123, COERCIBLE),
         ("order_number", "ord\u0000x", NUL),
-        ("customer_name", 123, WRONG),
+        ("customer_name", 123, COERCIBLE),
         ("customer_name", {"first": "A"}, WRONG),
         ("customer_name", "\u540d\u524d \U0001f680 \u0645\u0631\u062d\u0628\u0627 e\u0301", None),
         ("customer_name", "lone \ud800 surrogate", None),
@@ -238,41 +239,45 @@ FIELD_PROBES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("metadata", [1, 2], WRONG),
         ("notes", ["x"], WRONG),
         ("notes", "x" * 100_000, None),
-        ("order_date", 20260416, WRONG),
+        ("order_date", 20260416, COERCIBLE),
         ("items", {"sku_code": "x", "quantity": 1}, WRONG),
-        ("items.0.sku_code", 5, WRONG),
-        ("items.0.quantity", "1", INTEGER),
+        ("items.0.sku_code", 5, COERCIBLE),
+        ("items.0.quantity", "1", COERCIBLE),
+        ("items.0.quantity", "two", WRONG),
         ("items.0.quantity", 1.5, INTEGER),
         ("items.0.quantity", True, INTEGER),
         ("items.0.quantity", 2_147_483_648, INTEGER),
         ("items.0.quantity", 10**30, INTEGER),
     ],
     "POST products": [
-        ("sku", 5, WRONG),
+        ("sku", 5, COERCIBLE),
         ("sku", "sku\u0000x", NUL),
         ("sku", "-\u00fc\U0001f600\u200f", None),
-        ("quantity", "1", INTEGER),
+        ("quantity", "1", COERCIBLE),
+        ("quantity", "many", WRONG),
         ("quantity", 2.5, INTEGER),
         ("quantity", False, INTEGER),
         ("quantity", 2_147_483_648, INTEGER),
         ("quantity", 10**30, INTEGER),
-        ("is_active", "yes", WRONG),
+        ("is_active", "yes", COERCIBLE),
+        ("is_active", [True], WRONG),
         ("custom_fields", "text", WRONG),
         ("custom_fields", {"k": "\ud800"}, None),
     ],
     "POST locations": [
-        ("code", 5, WRONG),
+        ("code", 5, COERCIBLE),
         ("code", "loc\u0000x", NUL),
-        ("name", 5, WRONG),
+        ("name", 5, COERCIBLE),
         ("name", ["x"], WRONG),
         ("name", "\u05e9\u05dc\u05d5\u05dd \U0001f4e6", None),
         ("zone", {"z": 1}, WRONG),
-        ("aisle", 1, WRONG),
+        ("aisle", 1, COERCIBLE),
         ("metadata", "text", WRONG),
     ],
     "POST inventory": [
-        ("source", 5, WRONG),
-        ("notes", 5, WRONG),
+        ("source", 5, COERCIBLE),
+        ("notes", 5, COERCIBLE),
+        ("notes", {"n": 1}, WRONG),
         ("notes", "n\u0000", NUL),
         ("inventory.0.quantity", 10**30, None),
         ("inventory.0.quantity", "1", None),
@@ -280,27 +285,28 @@ FIELD_PROBES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("inventory.0.sku_code", "\ud800", None),
     ],
     "PUT orders": [
-        ("customer_name", 5, WRONG),
+        ("customer_name", 5, COERCIBLE),
         ("notes", "n\u0000", NUL),
         ("metadata", "text", WRONG),
-        ("status", 5, WRONG),
-        ("due_date", 5, WRONG),
+        ("status", 5, COERCIBLE),
+        ("status", ["in_progress"], WRONG),
+        ("due_date", 5, COERCIBLE),
         ("customer_name", "\u00e9\u00e8 \U0001f680", None),
     ],
     "PUT products": [
-        ("quantity", "1", INTEGER),
+        ("quantity", "1", COERCIBLE),
         ("quantity", True, INTEGER),
         ("quantity", 10**30, INTEGER),
-        ("is_active", "yes", WRONG),
+        ("is_active", "yes", COERCIBLE),
         ("custom_fields", [1], WRONG),
         ("cost", 10**30, None),
         ("cost", "1e999", None),
     ],
     "PUT locations": [
-        ("name", 5, WRONG),
+        ("name", 5, COERCIBLE),
         ("name", "n\u0000", NUL),
         ("metadata", "text", WRONG),
-        ("is_active", "no", WRONG),
+        ("is_active", "no", COERCIBLE),
         ("zone", "\u00fc\U0001f600", None),
     ],
 }
@@ -338,15 +344,16 @@ def _field_cases() -> Iterator[Any]:
             yield pytest.param(op, FIELD_PROBES[name], id=op.key)
 
 
-@pytest.mark.requirement("ERR-004", "ERR-005", "ERR-008", "ERR-009", "ERR-010")
+@pytest.mark.requirement("ERR-004", "ERR-005", "ERR-008", "ERR-009", "ERR-010", "ERR-020")
 @pytest.mark.writes
 @pytest.mark.parametrize(("op", "probes"), list(_field_cases()))
 def test_mistyped_and_odd_field_values_are_400_never_5xx(
     op, probes, run, api, records, subjects, expect
 ):
-    """ERR-004, ERR-005, ERR-008, ERR-009, ERR-010: each write operation gets a bounded list
-    of bad field values (wrong JSON types, NUL, non-integers and oversized integers, unicode,
-    lone surrogates, long strings): never a 5xx; a wrong type, a NUL or a bad integer is 400
+    """ERR-004, ERR-005, ERR-008, ERR-009, ERR-010, ERR-020: each write operation gets a
+    bounded list of bad field values (wrong JSON types, scalars of another type, NUL,
+    non-integers and oversized integers, unicode, lone surrogates, long strings): never a
+    5xx; a wrong type, a NUL, a bad integer or a scalar of another type (not coerced) is 400
     VALIDATION_ERROR whose message names the field. --quick sends one probe of each kind."""
     headers = {"Content-Type": "application/json"}
     for field, value, rule in one_per_rule(probes) if run.quick else probes:

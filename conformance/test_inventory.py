@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dmcert.testkit import (
+    SUCCESS,
     ApiClient,
     Records,
     Reply,
@@ -437,7 +438,7 @@ def test_inventory_missing_empty_or_not_a_list_is_400(run, api, expect):
 def test_inactive_location_and_product_take_upserts(api, records, skus, expect):
     """INV-021: rows for an inactive location, and for an inactive product, are applied."""
     inactive_location = fresh_location(records)
-    must(api.delete(path_of("locations", inactive_location)), 200, "deactivating a location")
+    must(api.delete(path_of("locations", inactive_location)), SUCCESS, "deactivating a location")
     inactive_sku = records.product(is_active=False)["sku"]
     rows = [row(inactive_location, skus[0], 1), row(fresh_location(records), inactive_sku, 2)]
     reply = upsert(api, rows)

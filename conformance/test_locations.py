@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dmcert.testkit import (
+    SUCCESS,
     ApiClient,
     Reply,
     must,
@@ -109,7 +110,7 @@ def test_code_of_an_inactive_location_is_409_duplicate(api, records, expect):
     """LOC-005: creating a location with the code of a deactivated one is 409 DUPLICATE
     (no reactivation)."""
     code = records.location()["code"]
-    must(api.delete(path_of("locations", code)), 200, "deactivating the location")
+    must(api.delete(path_of("locations", code)), SUCCESS, "deactivating the location")
     reply = api.post(path_of("locations"), json={"code": code})
     after = api.read("locations", code)
     expect(
@@ -159,7 +160,7 @@ def test_list_shows_active_locations_only(api, records, expect):
     code, name, zone, aisle and is_active."""
     witness = records.location()["code"]
     inactive = records.location()["code"]
-    must(api.delete(path_of("locations", inactive)), 200, "deactivating a location")
+    must(api.delete(path_of("locations", inactive)), SUCCESS, "deactivating a location")
     active = records.location(**DETAILS)["code"]
     entries, pages = listed(api, witness, inactive, active)
     expect(
@@ -261,7 +262,7 @@ def test_delete_deactivates_and_the_location_stays_readable(api, records, expect
     entries, pages = listed(api, witness, code)
     expect(
         "LOC-013",
-        deleted.status == 200 and witness in entries and code not in entries,
+        deleted.status in SUCCESS and witness in entries and code not in entries,
         f"DELETE {deleted.said}; listed afterwards: {code in entries}",
         deleted,
         *pages,

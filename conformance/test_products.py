@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from dmcert.testkit import (
+    SUCCESS,
     ApiClient,
     Records,
     Reply,
@@ -146,7 +147,7 @@ def test_sku_of_an_inactive_product_is_409_duplicate(api, records, expect):
     """PRD-007: creating a product with the sku of a deactivated one is 409 DUPLICATE
     (no reactivation)."""
     product = records.product()
-    must(api.delete(path_of("products", product["sku"])), 200, "deactivating the product")
+    must(api.delete(path_of("products", product["sku"])), SUCCESS, "deactivating the product")
     reply = api.post(path_of("products"), json={"sku": product["sku"]})
     after = api.read("products", product["sku"])
     expect(
@@ -318,8 +319,9 @@ def test_put_or_delete_of_an_unknown_sku_is_404_not_found(run, api, expect):
 @pytest.mark.requirement("PRD-017", "PRD-018", "IDEM-008")
 @pytest.mark.writes
 def test_delete_deactivates_and_the_product_stays_readable(api, records, expect):
-    """PRD-017, PRD-018, IDEM-008: DELETE answers the product with is_active false, GET still
-    reads it so, the list no longer shows it, and a second DELETE is 200 and changes nothing."""
+    """PRD-017, PRD-018, IDEM-008: DELETE answers the product with is_active false (the
+    products page shows that body), GET still reads it so, the list no longer shows it, and a
+    second DELETE is 200 and changes nothing."""
     witness = records.product()["sku"]
     sku = records.product(quantity=5)["sku"]
     path = path_of("products", sku)
@@ -362,7 +364,7 @@ def test_put_is_active_true_reactivates_a_product(api, records, expect):
     """PRD-019: after DELETE, PUT {"is_active": true} makes the product active and listed."""
     witness = records.product()["sku"]
     sku = records.product()["sku"]
-    must(api.delete(path_of("products", sku)), 200, "deactivating the product")
+    must(api.delete(path_of("products", sku)), SUCCESS, "deactivating the product")
     put = api.put(path_of("products", sku), json={"is_active": True})
     found, pages = listed(api, witness, sku)
     expect(

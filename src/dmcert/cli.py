@@ -235,6 +235,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help=argparse.SUPPRESS,  # deliberately broken variants, for dmcert's own tests
     )
+    serve.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=argparse.SUPPRESS,  # conformant choices where the docs are silent, for the same
+    )
 
 
 def _resolve(command: str) -> Callable[[argparse.Namespace], int] | None:

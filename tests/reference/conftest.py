@@ -73,13 +73,17 @@ class InProcessTarget:
 
 
 @contextlib.contextmanager
-def in_process_target(faults: tuple[str, ...] = (), tls: bool = False) -> Iterator[InProcessTarget]:
+def in_process_target(
+    faults: tuple[str, ...] = (), variants: tuple[str, ...] = (), tls: bool = False
+) -> Iterator[InProcessTarget]:
     """A reference target on a fresh SQLite file, served by uvicorn in a thread of this
     process: a real server on loopback, started in a fraction of RunningTarget's time.
     With tls, over HTTPS as `dmcert serve --tls` serves (the profile names the CA file)."""
     with tempfile.TemporaryDirectory(prefix="dmcert-inproc-") as scratch:
         settings = Settings(
-            db_url=f"sqlite:///{Path(scratch) / 'ref.db'}", faults=frozenset(faults)
+            db_url=f"sqlite:///{Path(scratch) / 'ref.db'}",
+            faults=frozenset(faults),
+            variants=frozenset(variants),
         )
         db = open_database(settings.db_url, settings.faults)
         profile = mint_profile(db, settings)

@@ -127,6 +127,20 @@ def probe_cancel_twice(api: Api) -> None:
     assert api.delete(path).status_code == 400
 
 
+def probe_put_ignores_status(api: Api) -> None:
+    _location, sku = seed_place(api)
+    path = item("orders", api.order("FO", sku)["external_order_id"])
+    api.put(path, json={"status": "in_progress"})
+    assert api.get(path).json()["data"]["status"] == "pending"
+
+
+def probe_cancel_not_stored(api: Api) -> None:
+    _location, sku = seed_place(api)
+    path = item("orders", api.order("FO", sku)["external_order_id"])
+    assert api.delete(path).json()["data"]["status"] == "cancelled"
+    assert api.get(path).json()["data"]["status"] == "pending"
+
+
 def probe_put_items(api: Api) -> None:
     _location, sku = seed_place(api)
     order = api.order("FO", sku)
@@ -194,6 +208,9 @@ PROBES: dict[str, Callable[[Api], None]] = {
     ),
     "not_found_as_400": lambda api: api.get(item("orders", "NONE")).status_code == 400,
     "server_error_on_bad_json": lambda api: api.post("/orders/", content=b"{").status_code == 500,
+    "object_taken_as_string": lambda api: (
+        api.post("/locations/", json={"code": "FOS", "name": {"a": 1}}).status_code == 201
+    ),
     "missing_key_401": lambda api: api.get("/orders/", key=None).status_code == 401,
     "expired_key_accepted": lambda api: api.get("/orders/", key="expired").status_code == 200,
     "revoked_key_accepted": lambda api: api.get("/orders/", key="revoked").status_code == 200,
@@ -270,6 +287,8 @@ PROBES: dict[str, Callable[[Api], None]] = {
         == 201
     ),
     "put_changes_items": probe_put_items,
+    "put_ignores_status": probe_put_ignores_status,
+    "cancel_not_stored": probe_cancel_not_stored,
     "item_quantity_zero_accepted": lambda api: (
         (
             api.product("Z"),

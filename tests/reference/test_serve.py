@@ -73,6 +73,7 @@ def test_keys_file_is_private_complete_and_keys_are_stored_hashed(tmp_path: Path
     ("args", "message"),
     [
         (["--fault", "no_such_fault"], "unknown fault: no_such_fault"),
+        (["--variant", "no_such_variant"], "unknown variant: no_such_variant"),
         (["--db", "mysql://localhost/x"], "unsupported database"),
         (["--db", "::not a url::"], "not a database URL"),
         (["--db", "sqlite://"], "needs a file path"),

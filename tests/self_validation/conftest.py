@@ -22,6 +22,7 @@ from dmcert.reference.server import RunningTarget
 from tests.conftest import user_environment
 
 TALLY: dict[tuple[str, str], bool] = {}  # (fault, which tests) -> caught
+VARIANT_TALLY: dict[str, tuple[bool, tuple[str, ...]]] = {}  # variant -> (passed, warnings)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,14 @@ def assert_caught(tmp_path: Path) -> Callable[..., None]:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if VARIANT_TALLY:
+        for variant, (_passed, warned) in sorted(VARIANT_TALLY.items()):
+            shown = ", ".join(warned) or "none"
+            terminalreporter.write_line(f"variant {variant}: SHOULD warnings {shown}")
+        passed = sum(passed for passed, _ in VARIANT_TALLY.values())
+        terminalreporter.write_line(
+            f"self-validation: {passed}/{len(VARIANT_TALLY)} conformant variants passed"
+        )
     if TALLY:
         faults = {fault for fault, _ in TALLY}
         missed = {fault for (fault, _), caught in TALLY.items() if not caught}

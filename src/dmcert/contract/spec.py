@@ -3,6 +3,7 @@ statuses, and the mapping from a concrete request path back to its operation."""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,44 @@ def load_spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 7x faster
     with spec_path().open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=loader)
+
+
+INFERRED_CONSTRAINTS = frozenset(
+    {
+        "pattern", "minLength", "maxLength", "format",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+        "enum", "const", "required",
+    }
+)  # fmt: skip
+"""The keywords that constrain a value (as opposed to its type and structure)."""
+
+
+@cache
+def documented_view() -> dict[str, Any]:
+    """The spec without dmcert's inferences: every constraint keyword under an
+    `x-dm-inferred` marker is dropped, types and structure stay. A MUST verdict may rest on
+    documented facts only, so schema-driven negative tests at MUST level draw from this view;
+    what only the inferred constraints reject is left to the SHOULD checks that name them."""
+    view = copy.deepcopy(load_spec())
+    _relax_inferred(view)
+    return view
+
+
+def _relax_inferred(node: Any, inferred: bool = False) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _relax_inferred(item, inferred)
+        return
+    if not isinstance(node, dict):
+        return
+    inferred = inferred or node.get("x-dm-inferred") is True
+    if inferred:
+        for keyword in INFERRED_CONSTRAINTS & node.keys():
+            if keyword != "required" or isinstance(node[keyword], list):
+                del node[keyword]
+    for value in node.values():
+        _relax_inferred(value, inferred)
 
 
 def _base_path() -> str:

@@ -36,6 +36,7 @@ from dmcert.reference import (
     products,
     responses,
     routing,
+    validation,
 )
 from dmcert.reference.context import Call, DropConnection
 from dmcert.reference.database import Database, open_database
@@ -51,6 +52,11 @@ MAX_BODY = 10 * 1024 * 1024  # 10,485,760 bytes (api-facts.md §20)
 # sends its whole body before reading, sees the 413 instead of a reset connection
 _DRAIN_LIMIT = 64 * 1024 * 1024
 _SLOW_LIST_SECONDS = 1.2
+# gunicorn's defaults (limit_request_line 4094, limit_request_field_size 8190), which the
+# server_request_limits variant enforces as a server in front of the API would
+_MAX_REQUEST_LINE = 4094
+_MAX_HEADERS = 8190
+_SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 
 
 def build_router() -> Router:
@@ -84,6 +90,7 @@ class Incoming:
     query: dict[str, str]
     body: bytes
     path: str
+    content_type: str
 
 
 class ReferenceApi:
@@ -110,6 +117,10 @@ class ReferenceApi:
 
     async def respond(self, request: Request) -> Response:
         settings = self.settings
+        if settings.chose("server_request_limits"):
+            refused = _server_limit(request)
+            if refused is not None:
+                return refused
         segments = routing.path_segments(settings, request.scope)
         if segments[:1] == ["_reference"]:
             return await admin.respond(settings, self.db, self.methods, request, segments[1:])
@@ -119,6 +130,10 @@ class ReferenceApi:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
         if settings.has("locations_without_slash"):
             api = routing.without_slash(api)
+        if settings.chose("trailing_slash_redirect") and self.router.wants_slash(api):
+            query = request.url.query
+            location = request.url.path + "/" + (f"?{query}" if query else "")
+            return Response(b"", 301, {"Location": location}, media_type="text/html")
         if settings.has("flaky_5xx") and self._next_request() % 10 == 0:
             failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
             return self._render(responses.error(settings, failure))
@@ -135,6 +150,7 @@ class ReferenceApi:
             query=dict(request.query_params),
             body=body,
             path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
+            content_type=request.headers.get("content-type", ""),
         )
         result = await run_in_threadpool(self.process, incoming)
         if settings.has("slow_lists") and request.method in ("GET", "HEAD") and _is_list(api):
@@ -151,11 +167,14 @@ class ReferenceApi:
     def process(self, incoming: Incoming) -> Result:
         """Authenticate, route, check the scope, handle and audit one request."""
         settings = self.settings
+        validation.SETTINGS.set(settings)
         try:
+            if settings.chose("not_found_before_auth"):
+                self.router.match(incoming.segments)
             with self.db.read() as conn:
                 caller = auth.authenticate(conn, settings, incoming.api_key)
             match = self.router.match(incoming.segments)
-            endpoint = match.endpoint(incoming.method)
+            endpoint = self._endpoint(match, incoming.method)
             call = Call(
                 settings=settings,
                 db=self.db,
@@ -170,6 +189,8 @@ class ReferenceApi:
                 self._denied_anyway(call, endpoint)
                 raise auth.scope_denied()
             mapping = partner_calls.mapping_for(settings, caller, match.resource)
+            if incoming.body and settings.chose("json_content_type_required"):
+                _require_json(incoming.content_type)
         except auth.Denied as denied:
             if settings.has("auth_rejections_logged"):
                 audit.record_refusal(
@@ -190,6 +211,17 @@ class ReferenceApi:
             log.exception("audit log write failed")
         return result
 
+    def _endpoint(self, match: routing.Match, method: str) -> Endpoint:
+        """The endpoint for `method`, with the framework behaviour the variants choose for
+        OPTIONS (200 with Allow) and PATCH (a partial update, as PUT is)."""
+        settings = self.settings
+        if method == "OPTIONS" and settings.chose("options_allowed"):
+            allow = f"{match.allow}, OPTIONS"
+            return Endpoint(lambda _call: Result(200, {"name": match.resource}, {"Allow": allow}))
+        if method == "PATCH" and settings.chose("patch_partial_update") and "PUT" in match.methods:
+            return match.methods["PUT"]
+        return match.endpoint(method)
+
     def _denied_anyway(self, call: Call, endpoint: Endpoint) -> None:
         """What the scope faults do with a request about to be denied."""
         settings = self.settings
@@ -206,6 +238,9 @@ class ReferenceApi:
             if mapping is not None:
                 partner_calls.map_request(call, mapping)
             result = endpoint.handler(call)
+            bodiless = call.method == "DELETE" and call.resource != "products"
+            if bodiless and self.settings.chose("delete_answers_204"):
+                return Result(204, {}, result.headers, record_id=result.record_id)
         except ApiError as exc:
             result = responses.error(self.settings, exc)
         except DropConnection:
@@ -216,6 +251,25 @@ class ReferenceApi:
         if mapping is None:
             return result
         return partner_calls.map_result(self.settings, mapping, result)
+
+
+def _server_limit(request: Request) -> Response | None:
+    """gunicorn's answer to a request line or header block over its limits, or None."""
+    scope = request.scope
+    line = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+    headers = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+    status = 414 if line > _MAX_REQUEST_LINE else 431 if headers > _MAX_HEADERS else None
+    if status is None:
+        return None
+    return Response(_SERVER_LIMIT_PAGE, status, media_type="text/html")
+
+
+def _require_json(content_type: str) -> None:
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        shown = media_type or "none"
+        message = f"Unsupported media type {shown!r}; send application/json."
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", message)
 
 
 async def _drop_connection(receive: Receive) -> None:

@@ -66,7 +66,8 @@ def authenticate(conn: Connection, settings: Settings, header: str | None) -> Ca
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise Denied(responses.detail(401, invalid))
     if not row.is_active and not settings.has("revoked_key_accepted"):
-        raise Denied(responses.detail(401, responses.AUTH_INVALID))
+        revoked = "API key is inactive" if settings.chose("revoked_key_other_detail") else None
+        raise Denied(responses.detail(401, revoked or responses.AUTH_INVALID))
     expired = row.expires_at is not None and row.expires_at <= datetime.now(UTC)
     if expired and not settings.has("expired_key_accepted"):
         raise Denied(responses.detail(401, responses.AUTH_EXPIRED))

@@ -76,6 +76,11 @@ FAULTS: Registry[Fault] = Registry(
             ("ERR-004",),
             schema_blamed_on=("ERR-004",),
         ),
+        Fault(
+            "object_taken_as_string",
+            "a string field takes an object or array (stored as its JSON text)",
+            ("ERR-005",),
+        ),
         # auth
         Fault(
             "missing_key_401", "a request without X-API-Key is 401 instead of 403", ("AUTH-002",)
@@ -181,6 +186,12 @@ FAULTS: Registry[Fault] = Registry(
             ("ORD-009",),
         ),
         Fault("put_changes_items", "PUT with items replaces the order lines", ("ORD-023",)),
+        Fault("put_ignores_status", "an order PUT leaves the status as it was", ("ORD-021",)),
+        Fault(
+            "cancel_not_stored",
+            "DELETE answers the cancelled order but the order stays as it was",
+            ("ORD-029", "ORD-030"),
+        ),
         Fault(
             "item_quantity_zero_accepted", "an order line quantity of 0 is accepted", ("ORD-008",)
         ),

@@ -52,6 +52,7 @@ def validate_bulk(call: Call) -> list[Any]:
     rows = fields.get("inventory", lambda _field, value: value, required=True)
     if not isinstance(rows, list) or not rows:
         raise validation_error("inventory: must be a non-empty list of rows.")
+    fields.done()
     return rows
 
 
@@ -80,10 +81,14 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _known(conn: Connection, column, values: set[str]) -> set[str]:
+def _known(conn: Connection, column, values: set[str], *, active_only: bool) -> set[str]:
+    """The `values` of `column` that name a record (an active one only, with active_only)."""
     found: set[str] = set()
     for chunk in _chunks(sorted(values)):
-        found.update(conn.scalars(select(column).where(column.in_(chunk))))
+        query = select(column).where(column.in_(chunk))
+        if active_only:
+            query = query.where(column.table.c.is_active)
+        found.update(conn.scalars(query))
     return found
 
 
@@ -191,9 +196,12 @@ def bulk(call: Call) -> Result:
             stale = _existing(conn, sorted({(c[1], c[2]) for c in candidates}))
         time.sleep(RACE_PAUSE)
 
+    active_only = settings.chose("inactive_targets_rejected")
+
     def work(conn: Connection) -> tuple[list[tuple[int, Pair]], set[Pair]]:
-        known_locations = _known(conn, locations.c.code, {c[1] for c in candidates})
-        known_skus = _known(conn, products.c.sku, {c[2] for c in candidates})
+        wanted_locations, wanted_skus = {c[1] for c in candidates}, {c[2] for c in candidates}
+        known_locations = _known(conn, locations.c.code, wanted_locations, active_only=active_only)
+        known_skus = _known(conn, products.c.sku, wanted_skus, active_only=active_only)
         applied: list[tuple[int, Pair]] = []
         final: dict[Pair, int] = {}
         for index, location_code, sku_code, quantity in candidates:
@@ -209,6 +217,8 @@ def bulk(call: Call) -> Result:
             final[(location_code, sku_code)] = quantity
         if errors and settings.has("bulk_all_or_nothing"):
             raise validation_error(f"inventory: {len(errors)} row(s) are invalid.")
+        if len(errors) == len(raw_rows) and settings.chose("all_rows_failed_is_400"):
+            raise validation_error("inventory: every row is invalid; nothing was applied.")
         first_seen = list(dict.fromkeys(pair for _index, pair in applied))
         if not final:
             return applied, set()
@@ -278,7 +288,8 @@ def by_identifier(call: Call) -> Result:
     )
     key = call.key(what)
     with call.db.read() as conn:
-        if conn.execute(select(owner).where(owner == key)).first() is None:
+        unknown = conn.execute(select(owner).where(owner == key)).first() is None
+        if unknown and not call.settings.chose("unknown_inventory_identifier_empty"):
             raise call.missing(what)
         query = (
             select(inventory)

@@ -60,24 +60,34 @@ def validate_create(call: Call) -> dict[str, Any]:
     """code, name, zone, aisle, metadata; anything else (is_active too) is ignored."""
     fields = Fields(call.json())
     code = fields.get("code", check_identifier, required=True)
-    return {**DEFAULTS, **present(_fields(fields)), "code": code}
+    values = {**DEFAULTS, **present(_fields(fields)), "code": code}
+    fields.done()
+    return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     active = {"is_active": fields.get("is_active", check_boolean)}
-    return present({**_fields(fields), **active})
+    values = present({**_fields(fields), **active})
+    fields.done()
+    return values
 
 
 def _duplicate(code: str):
     return duplicate(f"A location with code '{code}' already exists.")
 
 
-def insert_location(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
-    """Insert a location (409 DUPLICATE if its code exists, active or not)."""
-    if find(conn, locations, locations.c.code, values["code"]) is not None:
-        raise _duplicate(values["code"])
-    return insert_row(conn, locations, values)
+def insert_location(
+    conn: Connection, values: dict[str, Any], *, reactivate: bool = False
+) -> dict[str, Any]:
+    """Insert a location (409 DUPLICATE if its code exists, active or not; an inactive one is
+    recreated in place instead under the create_reactivates_inactive variant)."""
+    existing = find(conn, locations, locations.c.code, values["code"], lock=reactivate)
+    if existing is None:
+        return insert_row(conn, locations, values)
+    if reactivate and not existing["is_active"]:
+        return update_row(conn, locations, existing, {**values, "is_active": True})
+    raise _duplicate(values["code"])
 
 
 def create(call: Call) -> Result:
@@ -88,7 +98,8 @@ def create(call: Call) -> Result:
             raise _duplicate(values["code"])
         return ok(view(row), 201, record_id=row["id"])
     try:
-        row = call.db.write(lambda conn: insert_location(conn, values))
+        reactivate = call.settings.chose("create_reactivates_inactive")
+        row = call.db.write(lambda conn: insert_location(conn, values, reactivate=reactivate))
     except IntegrityError:  # a concurrent create of the same code won
         raise _duplicate(values["code"]) from None
     return ok(view(row), 201, record_id=row["id"])

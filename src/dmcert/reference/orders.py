@@ -43,6 +43,10 @@ from dmcert.reference.validation import (
 
 WHAT = "Order"
 PENDING, SHIPPED, CANCELLED = "pending", "shipped", "cancelled"
+STATUSES = frozenset(
+    {"draft", PENDING, "in_progress", "partially_verified", "verified", SHIPPED, CANCELLED}
+)
+"""The order statuses the orders page documents; PUT accepts others too (decisions.md)."""
 DEFAULTS = {
     "external_order_id": None,
     "customer_name": None,
@@ -57,10 +61,12 @@ ORDER_NUMBER_TAKEN = "order_number already exists"
 EXTERNAL_ID_TAKEN = "external_order_id already exists"
 
 
-def _check_status(field: str, value: Any) -> str:
+def _check_status(field: str, value: Any, *, documented_only: bool) -> str:
     value = check_text(field, value)
     if not value:
         raise validation_error(f"{field}: must not be empty.")
+    if documented_only and value not in STATUSES:
+        raise validation_error(f"{field}: must be one of {', '.join(sorted(STATUSES))}.")
     return value
 
 
@@ -109,13 +115,25 @@ def validate_create(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     order_number = fields.get("order_number", check_identifier, required=True)
     values = {**DEFAULTS, **_header(fields), "order_number": order_number}
     values["status"] = "received" if call.settings.has("order_status_not_pending") else PENDING
-    return values, _items(call.settings, fields, required=True)
+    lines = _items(call.settings, fields, required=True)
+    fields.done()
+    return values, lines
 
 
 def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
-    """Header changes, and the lines only under the put_changes_items fault (else ignored)."""
+    """Header changes, and the lines only under the put_changes_items fault (else ignored).
+    PUT is partial; the put_replaces_order_header variant clears what the body omits
+    (identifiers and status excepted)."""
     fields = Fields(call.json())
-    values = {**_header(fields), **present({"status": fields.get("status", _check_status)})}
+    documented_only = call.settings.chose("documented_statuses_only")
+    status = fields.get("status", _check_status, documented_only=documented_only)
+    if call.settings.has("put_ignores_status"):
+        status = MISSING
+    values = {**_header(fields), **present({"status": status})}
+    if call.settings.chose("put_replaces_order_header"):
+        kept = ("external_order_id", "cancel_reason")
+        values = {**{n: v for n, v in DEFAULTS.items() if n not in kept}, **values}
+    fields.done()
     if not call.settings.has("put_changes_items"):
         return values, None
     lines = _items(call.settings, fields, required=False)
@@ -209,7 +227,10 @@ def _check_skus(conn: Connection, settings: Settings, lines: list[dict[str, Any]
     if settings.has("unknown_sku_accepted"):
         return
     wanted = list(dict.fromkeys(line["sku"] for line in lines))
-    known = set(conn.scalars(select(products.c.sku).where(products.c.sku.in_(wanted))))
+    query = select(products.c.sku).where(products.c.sku.in_(wanted))
+    if settings.chose("inactive_targets_rejected"):
+        query = query.where(products.c.is_active)
+    known = set(conn.scalars(query))
     unknown = [sku for sku in wanted if sku not in known]
     if unknown:
         names = ", ".join(f"'{sku}'" for sku in unknown)
@@ -354,6 +375,8 @@ def cancel(call: Call) -> Result:
             changes: dict[str, Any] = {"status": CANCELLED}
             if isinstance(reason, str):
                 changes["cancel_reason"] = reason
+            if settings.has("cancel_not_stored"):
+                return {**row, **changes}, _lines_of(conn, [row["id"]])[row["id"]]
             row = update_row(conn, orders, row, changes)
         return row, _lines_of(conn, [row["id"]])[row["id"]]
 
@@ -390,9 +413,11 @@ def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
 
 def listing(call: Call) -> Result:
     limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    unlisted = call.settings.chose("cancelled_orders_unlisted")
+    where = [orders.c.status != CANCELLED] if unlisted else []
     with call.db.read() as conn:
         rows, cursor = pagination.fetch_page(
-            conn, call.settings, orders, "orders", [], limit, call.query.get("cursor")
+            conn, call.settings, orders, "orders", where, limit, call.query.get("cursor")
         )
         lines = _lines_of(conn, [row.id for row in rows])
     data = [view(row._mapping, lines[row.id]) for row in rows]

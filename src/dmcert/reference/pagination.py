@@ -33,8 +33,11 @@ _INTEGER = re.compile(r"[+-]?\d{1,30}")
 
 
 def parse_limit(settings: Settings, raw: str | None) -> int:
-    """The effective limit: clamped into [1, 200]; a non-integer counts as absent."""
+    """The effective limit: clamped into [1, 200]; a non-integer counts as absent (or is 400
+    under the non_integer_limit_rejected variant)."""
     if raw is None or not _INTEGER.fullmatch(raw):
+        if raw and settings.chose("non_integer_limit_rejected"):
+            raise validation_error(f"limit: {raw[:40]!r} is not an integer.")
         return DEFAULT_LIMIT
     value = int(raw)
     if settings.has("limit_not_clamped"):

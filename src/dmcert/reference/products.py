@@ -60,18 +60,29 @@ def _fields(fields: Fields) -> dict[str, Any]:
 def validate_create(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     sku = fields.get("sku", check_identifier, required=True)
-    return {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    values = {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    fields.done()
+    return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
-    return present(_fields(Fields(call.json())))
+    fields = Fields(call.json())
+    values = present(_fields(fields))
+    fields.done()
+    return values
 
 
-def insert_product(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
-    """Insert a product (409 DUPLICATE if its sku exists, active or not)."""
-    if find(conn, products, products.c.sku, values["sku"]) is not None:
-        raise _duplicate(values["sku"])
-    return insert_row(conn, products, values)
+def insert_product(
+    conn: Connection, values: dict[str, Any], *, reactivate: bool = False
+) -> dict[str, Any]:
+    """Insert a product (409 DUPLICATE if its sku exists, active or not; an inactive one is
+    recreated in place instead under the create_reactivates_inactive variant)."""
+    existing = find(conn, products, products.c.sku, values["sku"], lock=reactivate)
+    if existing is None:
+        return insert_row(conn, products, values)
+    if reactivate and not existing["is_active"]:
+        return update_row(conn, products, existing, {**values, "is_active": True})
+    raise _duplicate(values["sku"])
 
 
 def _duplicate(sku: str):
@@ -91,7 +102,8 @@ def create(call: Call) -> Result:
             raise _duplicate(values["sku"])
         return ok(view(row), status, record_id=row["id"])
     try:
-        row = call.db.write(lambda conn: insert_product(conn, values))
+        reactivate = call.settings.chose("create_reactivates_inactive")
+        row = call.db.write(lambda conn: insert_product(conn, values, reactivate=reactivate))
     except IntegrityError:  # a concurrent create of the same sku won
         raise _duplicate(values["sku"]) from None
     return ok(view(row), status, record_id=row["id"])

@@ -4,6 +4,7 @@ error, and the auth layer's {"detail": ...}. Every body is JSON served as applic
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,10 +91,11 @@ def page(settings: Settings, data: list, limit: int, next_cursor: str | None) ->
 
 def error(settings: Settings, exc: ApiError) -> Result:
     code = exc.code.lower() if settings.has("lowercase_error_codes") else exc.code
-    body = {
-        "success": settings.has("error_success_true"),
-        "error": {"code": code, "message": exc.message},
-    }
+    error: dict[str, Any] = {"code": code, "message": exc.message}
+    field, _, problem = exc.message.partition(": ")
+    if exc.code == "VALIDATION_ERROR" and problem and settings.chose("validation_error_details"):
+        error["details"] = {field: [problem]}
+    body = {"success": settings.has("error_success_true"), "error": error}
     return Result(exc.status, body, dict(exc.headers), code=exc.code)
 
 
@@ -104,7 +106,47 @@ def detail(status: int, text: str) -> Result:
 def render(settings: Settings, result: Result) -> Response:
     """The HTTP response for `result` (uvicorn drops the body of a HEAD answer itself)."""
     media_type = "text/plain" if settings.has("text_plain_content_type") else "application/json"
-    return Response(encode(result.body), result.status, result.headers, media_type)
+    body = result.body
+    if settings.chose("extra_response_fields") and body.get("success") is True:
+        body = {**body, "data": _with_extras(body["data"])}
+    if settings.chose("zulu_timestamps"):
+        body = _zulu(body)
+    if result.status == 204:
+        return Response(b"", 204, result.headers)
+    return Response(encode(body), result.status, result.headers, media_type)
+
+
+_EXTRAS = {"tenant": "reference", "revision": 1}
+"""Fields a framework's serializer might add to every record (extra_response_fields)."""
+_UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
+
+
+def _with_extras(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_with_extras(item) for item in data]
+    if isinstance(data, dict) and "id" in data:
+        return {**data, **_EXTRAS}
+    return data
+
+
+_STAMPS = frozenset({"created_at", "updated_at", "order_date", "due_date"})
+
+
+def _zulu(value: Any) -> Any:
+    """The records' timestamps written as DRF writes them: microseconds and a Z (free JSON
+    such as metadata is left as sent)."""
+    if isinstance(value, list):
+        return [_zulu(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    changed = {}
+    for name, item in value.items():
+        if name in _STAMPS and isinstance(item, str) and _UTC_STAMP.match(item):
+            whole, _, fraction = item.removesuffix("+00:00").partition(".")
+            changed[name] = f"{whole}.{fraction.ljust(6, '0')}Z"
+        elif name in ("data", "items"):
+            changed[name] = _zulu(item)
+    return {**value, **changed}
 
 
 def encode(body: Any) -> bytes:

@@ -77,6 +77,16 @@ class Router:
                 return Match(parts[0], parts[1], self.routes[(parts[0], ITEM)])
         raise not_found("No such endpoint.")
 
+    def wants_slash(self, segments: list[str | None]) -> bool:
+        """Whether these segments name a route once a trailing slash is added."""
+        if not segments or segments[-1] == "":
+            return False
+        try:
+            self.match([*segments, ""])
+        except ApiError:
+            return False
+        return True
+
 
 def path_segments(settings: Settings, scope: dict[str, Any]) -> list[str | None]:
     """The percent-decoded segments of the request path; None for one that is not UTF-8."""

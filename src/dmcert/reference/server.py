@@ -32,6 +32,7 @@ from dmcert.contract.target_profile import TargetProfile, load_profile, write_pr
 from dmcert.contract.tls import client_context
 from dmcert.errors import EXIT_OK, EXIT_USAGE, UsageError
 from dmcert.reference.faults import FAULTS
+from dmcert.reference.variants import VARIANTS
 
 READY = "dmcert reference target ready at"
 CA_SUFFIX = ".ca.pem"
@@ -83,6 +84,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     try:
         FAULTS.check(args.fault)
+        VARIANTS.check(args.variant)
     except ValueError as exc:
         print(f"dmcert serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -96,6 +98,7 @@ def serve_command(args: argparse.Namespace) -> int:
                 order_identifier=args.order_identifier,
                 faults=frozenset(args.fault),
                 partners=partners,
+                variants=frozenset(args.variant),
             )
             db = open_database(url, settings.faults)
         except ValueError as exc:  # PartnerFileError included
@@ -150,7 +153,7 @@ def _stop_on_signals(server: uvicorn.Server) -> None:
 class RunningTarget:
     """A reference target in a subprocess (`python -m dmcert serve --port 0`).
 
-    with RunningTarget(db_url=None, faults=(), order_identifier="external_order_id",
+    with RunningTarget(db_url=None, faults=(), variants=(), order_identifier="external_order_id",
                        keys_out=None, tls=False, partners=None) as target:
         target.url, target.profile, target.keys_path, target.audit_writes()
 
@@ -162,6 +165,7 @@ class RunningTarget:
         self,
         db_url: str | None = None,
         faults: Sequence[str] = (),
+        variants: Sequence[str] = (),
         order_identifier: str = "external_order_id",
         keys_out: str | Path | None = None,
         tls: bool = False,
@@ -171,6 +175,7 @@ class RunningTarget:
         self.partners = partners
         self.tls = tls
         self.faults = tuple(faults)
+        self.variants = tuple(variants)
         self.order_identifier = order_identifier
         self._keys_out = Path(keys_out) if keys_out else None
         self._scratch: str | None = None
@@ -197,6 +202,8 @@ class RunningTarget:
             command += ["--partners", str(Path(self.partners).absolute())]
         for fault in self.faults:
             command += ["--fault", fault]
+        for variant in self.variants:
+            command += ["--variant", variant]
         stdout = (scratch / "stdout").open("w+b")
         stderr = (scratch / "stderr").open("w+b")
         try:

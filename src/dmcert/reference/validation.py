@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from dmcert.reference.responses import validation_error
+from dmcert.reference.settings import Settings
 
 MAX_INT: Final = 2_147_483_647
 MAX_IDENTIFIER: Final = 255
@@ -24,10 +26,23 @@ MAX_DEPTH: Final = 32
 MISSING: Final = object()
 NOT_JSON: Final = "Request body is not valid JSON."
 
+SETTINGS: ContextVar[Settings | None] = ContextVar("settings", default=None)
+"""The settings of the request being validated (set per request), for the variants that
+live here: scalar_coercion (the scalar checks accept what DRF's fields accept: a number for
+a string, "1" for an integer, "true" for a boolean) and unknown_fields_rejected; and the
+fault object_taken_as_string."""
+_NUMERAL = re.compile(r"[+-]?[0-9]{1,18}")
+_BOOLEANS = {"true": True, "false": False}
+
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 _CENT = Decimal("0.01")
 _MAX_COST = Decimal("1e12")
+
+
+def _chose(variant: str) -> bool:
+    settings = SETTINGS.get()
+    return settings is not None and settings.chose(variant)
 
 
 def _reject_constant(name: str) -> float:
@@ -83,6 +98,12 @@ def _unicode_problem(value: str) -> str | None:
 
 
 def check_text(field: str, value: Any) -> str:
+    settings = SETTINGS.get()
+    if isinstance(value, (dict, list)) and settings and settings.has("object_taken_as_string"):
+        value = json.dumps(value)
+    coerced = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if coerced and _chose("scalar_coercion"):
+        value = str(value)
     if not isinstance(value, str):
         raise validation_error(f"{field}: must be a string.")
     problem = clean_string(value)
@@ -101,6 +122,8 @@ def check_identifier(field: str, value: Any) -> str:
 def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema: 1.0 is the integer 1
+    if _chose("scalar_coercion") and isinstance(value, str) and _NUMERAL.fullmatch(value.strip()):
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise validation_error(f"{field}: must be an integer.")
     if minimum is not None and value < minimum:
@@ -113,6 +136,8 @@ def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
 
 
 def check_boolean(field: str, value: Any) -> bool:
+    if _chose("scalar_coercion") and isinstance(value, str) and value.lower() in _BOOLEANS:
+        value = _BOOLEANS[value.lower()]
     if not isinstance(value, bool):
         raise validation_error(f"{field}: must be a boolean.")
     return value
@@ -185,16 +210,25 @@ class Fields:
     def __init__(self, data: dict[str, Any], prefix: str = "") -> None:
         self.data = data
         self.prefix = prefix
+        self.read: set[str] = set()
 
     def name(self, field: str) -> str:
         return f"{self.prefix}{field}"
 
     def get(self, field: str, check, *, required: bool = False, **options: Any) -> Any:
+        self.read.add(field)
         if field not in self.data:
             if required:
                 raise validation_error(f"{self.name(field)}: This field is required.")
             return MISSING
         return check(self.name(field), self.data[field], **options)
+
+    def done(self) -> None:
+        """All fields read: unknown ones are ignored (decisions.md), or 400 under the
+        unknown_fields_rejected variant."""
+        unknown = sorted(set(self.data) - self.read)
+        if unknown and _chose("unknown_fields_rejected"):
+            raise validation_error(f"{self.name(unknown[0])}: unknown field.")
 
 
 def present(values: dict[str, Any]) -> dict[str, Any]:

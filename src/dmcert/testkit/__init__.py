@@ -26,7 +26,7 @@ from dmcert.testkit._client import (
     path_of,
 )
 from dmcert.testkit._exchange import Exchange
-from dmcert.testkit._expect import Expect, Observation, PreconditionFailed, must
+from dmcert.testkit._expect import SUCCESS, Expect, Observation, PreconditionFailed, must
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._params import method_marks, operation_params
 from dmcert.testkit._partner import (
@@ -80,6 +80,7 @@ __all__ = [
     "REDACTED",
     "REQUIRED",
     "RESPONSE_ITEM_FIELDS",
+    "SUCCESS",
     "TLS_1_2_OR_NEWER",
     "UNCHECKED",
     "AdminRefused",

@@ -23,9 +23,14 @@ class PreconditionFailed(Exception):
     The check's requirements get the verdict `error`: not verified, and the run fails."""
 
 
-def must(reply: Reply, status: int, what: str) -> Reply:
-    """A precondition: the step must answer `status`, else the check cannot be verified."""
-    if reply.status != status:
+SUCCESS = range(200, 300)
+"""Any 2xx: the status a step must answer where the docs give none (DELETE, gap 5)."""
+
+
+def must(reply: Reply, status: int | range, what: str) -> Reply:
+    """A precondition: the step must answer `status` (or a status in that range), else the
+    check cannot be verified."""
+    if reply.status not in (status if isinstance(status, range) else (status,)):
         raise PreconditionFailed(f"{what}: {reply.exchange.summary()}")
     return reply
 

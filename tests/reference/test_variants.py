@@ -1,0 +1,179 @@
+"""Every conformant variant changes the behaviour it names, and only through `--variant`: the
+precision self-validation (tests/self_validation/test_variants_pass.py) proves nothing about
+a variant that does not really take the other choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from dmcert.reference.settings import Settings
+from dmcert.reference.variants import VARIANTS
+from tests.reference.conftest import Api, in_process_target, item
+
+STATUS_CHANGE = {"status": "awaiting_pickup"}
+
+
+def _order(api: Api) -> dict:
+    return api.order("VO1", api.product("VS1")["sku"], customer_name="Kept", notes="n")
+
+
+def probe_trailing_slash_redirect(api: Api) -> None:
+    response = api.get("/products", params={"limit": 1})
+    assert response.status_code == 301
+    assert response.headers["location"].endswith("/api/integrations/v1/products/?limit=1")
+
+
+def probe_not_found_before_auth(api: Api) -> None:
+    assert api.get("/widgets/", key=None).status_code == 404
+
+
+def probe_json_content_type_required(api: Api) -> None:
+    headers = {"Content-Type": "text/plain"}
+    response = api.post("/products/", content=b'{"sku": "VT"}', headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def probe_options_allowed(api: Api) -> None:
+    response = api.request("OPTIONS", "/products/")
+    assert response.status_code == 200
+    assert {"GET", "POST", "OPTIONS"} <= set(response.headers["allow"].split(", "))
+
+
+def probe_patch_partial_update(api: Api) -> None:
+    sku = api.product("VP", quantity=1)["sku"]
+    response = api.request("PATCH", item("products", sku), json={"quantity": 4})
+    assert (response.status_code, response.json()["data"]["quantity"]) == (200, 4)
+
+
+def probe_server_request_limits(api: Api) -> None:
+    assert api.get("/products/", params={"x": "y" * 5000}).status_code == 414
+    assert api.get("/products/", headers={"X-Big": "z" * 9000}).status_code == 431
+
+
+def probe_delete_answers_204(api: Api) -> None:
+    response = api.delete(item("locations", api.location("VDEL")["code"]))
+    assert (response.status_code, response.content) == (204, b"")
+    assert api.delete(item("products", api.product("VDEL")["sku"])).status_code == 200
+
+
+def probe_scalar_coercion(api: Api) -> None:
+    created = api.post("/products/", json={"sku": 77, "quantity": "3", "is_active": "true"})
+    assert created.status_code == 201, created.text
+    assert (created.json()["data"]["sku"], created.json()["data"]["quantity"]) == ("77", 3)
+
+
+def probe_unknown_fields_rejected(api: Api) -> None:
+    assert api.post("/products/", json={"sku": "VU", "colour": "blue"}).status_code == 400
+
+
+def probe_validation_error_details(api: Api) -> None:
+    error = api.post("/products/", json={"sku": "VD", "quantity": "x"}).json()["error"]
+    assert error["details"] == {"quantity": ["must be an integer."]}
+
+
+def probe_non_integer_limit_rejected(api: Api) -> None:
+    response = api.get("/products/", params={"limit": "abc"})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+
+
+def probe_extra_response_fields(api: Api) -> None:
+    product = api.product("VX")
+    assert {"tenant", "revision"} <= set(product)
+
+
+def probe_zulu_timestamps(api: Api) -> None:
+    stamp = api.product("VZ")["created_at"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-04-16T10:00:00.000000Z"), stamp
+
+
+def probe_revoked_key_other_detail(api: Api) -> None:
+    response = api.get("/orders/", key="revoked")
+    assert (response.status_code, response.json()) == (401, {"detail": "API key is inactive"})
+
+
+def probe_documented_statuses_only(api: Api) -> None:
+    path = item("orders", _order(api)["external_order_id"])
+    assert api.put(path, json=STATUS_CHANGE).status_code == 400
+    assert api.put(path, json={"status": "in_progress"}).status_code == 200
+
+
+def probe_put_replaces_order_header(api: Api) -> None:
+    order = _order(api)
+    updated = api.put(item("orders", order["external_order_id"]), json={"notes": "only"})
+    data = updated.json()["data"]
+    assert (data["customer_name"], data["notes"]) == (None, "only")
+    assert data["external_order_id"] == order["external_order_id"]
+
+
+def probe_cancelled_orders_unlisted(api: Api) -> None:
+    order = _order(api)
+    api.delete(item("orders", order["external_order_id"]))
+    assert order["id"] not in {entry["id"] for entry in api.walk("orders", 200)}
+
+
+def probe_inactive_targets_rejected(api: Api) -> None:
+    sku = api.product("VI", is_active=False)["sku"]
+    code = api.location("VL")["code"]
+    ordered = api.post(
+        "/orders/", json={"order_number": "VIO", "items": [{"sku_code": sku, "quantity": 1}]}
+    )
+    assert ordered.status_code == 400
+    rows = [{"location_code": code, "sku_code": sku, "quantity": 1}]
+    report = api.post("/inventory/", json={"inventory": rows}).json()["data"]
+    assert report["errors"][0]["errors"] == {"product_id": ["Product not found"]}
+
+
+def probe_create_reactivates_inactive(api: Api) -> None:
+    sku = api.product("VRE", quantity=3)["sku"]
+    api.delete(item("products", sku))
+    again = api.post("/products/", json={"sku": sku, "quantity": 8})
+    assert again.status_code == 201, again.text
+    assert (again.json()["data"]["is_active"], again.json()["data"]["quantity"]) == (True, 8)
+
+
+def probe_all_rows_failed_is_400(api: Api) -> None:
+    rows = [{"location_code": "NOWHERE", "sku_code": "NOTHING", "quantity": 1}]
+    assert api.post("/inventory/", json={"inventory": rows}).status_code == 400
+
+
+def probe_unknown_inventory_identifier_empty(api: Api) -> None:
+    response = api.get(item("inventory", "NO-SUCH-LOCATION"))
+    assert (response.status_code, response.json()["data"]) == (200, [])
+
+
+PROBES: dict[str, Callable[[Api], None]] = {
+    name.removeprefix("probe_"): probe
+    for name, probe in globals().items()
+    if name.startswith("probe_")
+}
+
+
+def test_every_variant_has_a_probe() -> None:
+    assert set(PROBES) == set(VARIANTS)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_variant_takes_the_other_choice_and_the_default_does_not(variant: str) -> None:
+    for chosen, expected in (((variant,), True), ((), False)):
+        with in_process_target(variants=chosen) as target:
+            api = Api(target)
+            try:
+                PROBES[variant](api)
+            except (AssertionError, KeyError, TypeError, IndexError, httpx.HTTPError):
+                took_it = False
+            else:
+                took_it = True
+            finally:
+                api.http.close()
+        assert took_it is expected, f"{variant} {'chosen' if chosen else 'not chosen'}"
+
+
+def test_an_unknown_variant_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown variant: nope"):
+        Settings(db_url="sqlite://", variants=frozenset({"nope"}))
+    with pytest.raises(KeyError):
+        Settings(db_url="sqlite://").chose("nope")
