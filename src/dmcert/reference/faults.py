@@ -229,7 +229,6 @@ FAULTS: Registry[Fault] = Registry(
             "unicode_identifier_broken",
             "non-ASCII identifiers are not found",
             ("IDN-008",),
-            schema_blamed_on=("PRD-012",),
         ),
         # transport (ENV-015): faults of `dmcert serve --tls`
         Fault(
