@@ -21,8 +21,10 @@ from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
 from tests.conftest import user_environment
 
-TALLY: dict[tuple[str, str], bool] = {}  # (fault, which tests) -> caught
-VARIANT_TALLY: dict[str, tuple[bool, tuple[str, ...]]] = {}  # variant -> (passed, warnings)
+FAULT_TALLY = "self_validation_fault"  # user property: [fault, which tests, caught]
+VARIANT_TALLY = "self_validation_variant"  # user property: [variant, passed, warnings]
+"""Each run's outcome travels as a user property of its test report, so the tally at the end
+counts every run, also when the tests ran in pytest-xdist workers."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
 
 
 @pytest.fixture
-def assert_caught(tmp_path: Path) -> Callable[..., None]:
+def assert_caught(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., None]:
     """assert_caught(fault, requirement_ids, *extra): the suite, limited to the tests naming
     `requirement_ids` (and to `extra` pytest options such as `-k test_schema`), must exit 1
     on `fault` and blame every one of them (the run is --strict when one is a SHOULD)."""
@@ -78,7 +80,10 @@ def assert_caught(tmp_path: Path) -> Callable[..., None]:
         with RunningTarget(faults=(fault,), tls=True) as target:
             result = run_check(target, tmp_path / "reports", "--quick", *selection, *extra, *strict)
         missed = [r for r in requirements if result.verdicts.get(r) != "fail"]
-        caught = TALLY[(fault, " ".join(extra) or "checks")] = result.exit_code == 1 and not missed
+        caught = result.exit_code == 1 and not missed
+        request.node.user_properties.append(
+            (FAULT_TALLY, [fault, " ".join(extra) or "checks", caught])
+        )
         assert caught, (
             f"fault {fault}: exit {result.exit_code}, not blamed on {missed} "
             f"({ {r: result.verdicts.get(r) for r in missed} })\n{result.output}"
@@ -87,20 +92,33 @@ def assert_caught(tmp_path: Path) -> Callable[..., None]:
     return check
 
 
+def _tallied(terminalreporter, name: str) -> list[list]:
+    return [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ())
+        if key == name
+    ]
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    if VARIANT_TALLY:
-        for variant, (_passed, warned) in sorted(VARIANT_TALLY.items()):
+    variants = _tallied(terminalreporter, VARIANT_TALLY)
+    if variants:
+        for variant, _passed, warned in sorted(variants):
             shown = ", ".join(warned) or "none"
             terminalreporter.write_line(f"variant {variant}: SHOULD warnings {shown}")
-        passed = sum(passed for passed, _ in VARIANT_TALLY.values())
+        passed = sum(passed for _, passed, _ in variants)
         terminalreporter.write_line(
-            f"self-validation: {passed}/{len(VARIANT_TALLY)} conformant variants passed"
+            f"self-validation: {passed}/{len(variants)} conformant variants passed"
         )
-    if TALLY:
-        faults = {fault for fault, _ in TALLY}
-        missed = {fault for (fault, _), caught in TALLY.items() if not caught}
+    injections = _tallied(terminalreporter, FAULT_TALLY)
+    if injections:
+        faults = {fault for fault, _, _ in injections}
+        missed = {fault for fault, _, caught in injections if not caught}
         terminalreporter.write_line(
             f"self-validation: {len(faults - missed)}/{len(faults)} injected faults caught by "
-            f"the suite ({sum(TALLY.values())}/{len(TALLY)} injections blamed on the right "
-            "requirements)"
+            f"the suite ({sum(caught for *_, caught in injections)}/{len(injections)} "
+            "injections blamed on the right requirements)"
         )
