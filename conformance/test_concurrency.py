@@ -113,6 +113,29 @@ def race_creates(
     return burst, created
 
 
+def expect_one_created(
+    api: ApiClient,
+    records: Records,
+    expect,
+    requirement: str,
+    create: Create,
+    size: int,
+    what: str,
+) -> None:
+    """`size` identical creates released together: one 201, every other answer the
+    documented duplicate answer, and afterwards exactly one record, the one the 201 returned."""
+    sends = [Send("POST", path_of(create.collection), create.body)] * size
+    burst, created = race_creates(api, records, create, sends)
+    others = [reply for reply in burst.replies if reply.status != 201]
+    expect(
+        requirement,
+        len(created) == 1 and not burst.lost and all(map(create.is_duplicate_answer, others)),
+        f"{size} racing creates of {what} {create.key!r} answered {tally(burst)}",
+        burst,
+    )
+    check_one_record(api, expect, requirement, create, burst, created)
+
+
 def check_one_record(
     api: ApiClient, expect, requirement: str, create: Create, burst: Burst, created: list[Reply]
 ) -> None:
@@ -145,16 +168,7 @@ def test_racing_creates_of_one_sku_or_code_give_one_201_and_409_for_the_rest(
     201, every other answer 409 DUPLICATE, and afterwards exactly one record with that key,
     the one the 201 returned."""
     create = create_of(collection, records, sku)
-    sends = [Send("POST", path_of(collection), create.body)] * size
-    burst, created = race_creates(api, records, create, sends)
-    others = [reply for reply in burst.replies if reply.status != 201]
-    expect(
-        "CONC-001",
-        len(created) == 1 and not burst.lost and all(map(create.is_duplicate_answer, others)),
-        f"{size} racing creates of {collection} {create.key!r} answered {tally(burst)}",
-        burst,
-    )
-    check_one_record(api, expect, "CONC-001", create, burst, created)
+    expect_one_created(api, records, expect, "CONC-001", create, size, f"{collection}")
 
 
 @pytest.mark.requirement("CONC-002")
@@ -166,16 +180,7 @@ def test_racing_creates_of_one_order_number_give_one_201_and_already_exists_for_
     answer 400 VALIDATION_ERROR "order_number already exists", and afterwards exactly one
     order with that order_number, the one the 201 returned."""
     create = create_of("orders", records, sku)
-    sends = [Send("POST", path_of("orders"), create.body)] * size
-    burst, created = race_creates(api, records, create, sends)
-    others = [reply for reply in burst.replies if reply.status != 201]
-    expect(
-        "CONC-002",
-        len(created) == 1 and not burst.lost and all(map(create.is_duplicate_answer, others)),
-        f"{size} racing creates of order_number {create.key!r} answered {tally(burst)}",
-        burst,
-    )
-    check_one_record(api, expect, "CONC-002", create, burst, created)
+    expect_one_created(api, records, expect, "CONC-002", create, size, "order_number")
 
 
 @pytest.mark.requirement("CONC-008")

@@ -14,7 +14,7 @@ from dmcert.reference.database import locations
 from dmcert.reference.records import (
     find,
     insert_after_look,
-    insert_row,
+    insert_unique,
     timestamp,
     update_field_by_field,
     update_row,
@@ -80,14 +80,11 @@ def _duplicate(code: str):
 def insert_location(
     conn: Connection, values: dict[str, Any], *, reactivate: bool = False
 ) -> dict[str, Any]:
-    """Insert a location (409 DUPLICATE if its code exists, active or not; an inactive one is
-    recreated in place instead under the create_reactivates_inactive variant)."""
-    existing = find(conn, locations, locations.c.code, values["code"], lock=reactivate)
-    if existing is None:
-        return insert_row(conn, locations, values)
-    if reactivate and not existing["is_active"]:
-        return update_row(conn, locations, existing, {**values, "is_active": True})
-    raise _duplicate(values["code"])
+    """Insert a location (409 DUPLICATE if its code exists, active or not)."""
+    duplicate = _duplicate(values["code"])
+    return insert_unique(
+        conn, locations, locations.c.code, values, duplicate, reactivate=reactivate
+    )
 
 
 def create(call: Call) -> Result:

@@ -14,7 +14,7 @@ from dmcert.reference.database import products
 from dmcert.reference.records import (
     find,
     insert_after_look,
-    insert_row,
+    insert_unique,
     new_record,
     timestamp,
     update_field_by_field,
@@ -75,14 +75,9 @@ def validate_update(call: Call) -> dict[str, Any]:
 def insert_product(
     conn: Connection, values: dict[str, Any], *, reactivate: bool = False
 ) -> dict[str, Any]:
-    """Insert a product (409 DUPLICATE if its sku exists, active or not; an inactive one is
-    recreated in place instead under the create_reactivates_inactive variant)."""
-    existing = find(conn, products, products.c.sku, values["sku"], lock=reactivate)
-    if existing is None:
-        return insert_row(conn, products, values)
-    if reactivate and not existing["is_active"]:
-        return update_row(conn, products, existing, {**values, "is_active": True})
-    raise _duplicate(values["sku"])
+    """Insert a product (409 DUPLICATE if its sku exists, active or not)."""
+    duplicate = _duplicate(values["sku"])
+    return insert_unique(conn, products, products.c.sku, values, duplicate, reactivate=reactivate)
 
 
 def _duplicate(sku: str):

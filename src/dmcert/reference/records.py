@@ -57,6 +57,26 @@ def update_row(
     return {**current, **changes}
 
 
+def insert_unique(
+    conn: Connection,
+    table: Table,
+    key: Column,
+    values: dict[str, Any],
+    duplicate: Exception,
+    *,
+    reactivate: bool = False,
+) -> dict[str, Any]:
+    """Insert a record whose natural key `key` must be new (raise `duplicate`, active or
+    not); under the create_reactivates_inactive variant an inactive one is recreated in
+    place instead."""
+    existing = find(conn, table, key, values[key.name], lock=reactivate)
+    if existing is None:
+        return insert_row(conn, table, values)
+    if reactivate and not existing["is_active"]:
+        return update_row(conn, table, existing, {**values, "is_active": True})
+    raise duplicate
+
+
 def insert_after_look(
     db: Database, table: Table, column: Column, values: dict[str, Any]
 ) -> dict[str, Any] | None:
