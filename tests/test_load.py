@@ -19,7 +19,8 @@ from dmcert.cli import main
 from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UsageError
 from dmcert.load import options
-from dmcert.load.compare import METRICS, compare
+from dmcert.load.compare import Side, compare
+from dmcert.load.figures import FIGURES
 from dmcert.load.hdr import Recording, latency_stats
 from dmcert.load.locust import checks
 from dmcert.load.report import LATENCY_COLUMNS
@@ -213,20 +214,25 @@ def test_a_wrong_bulk_summary_fails_the_run(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_compare_flags_an_injected_regression(healthy_run, tmp_path: Path):
+def test_compare_of_one_run_each_judges_only_what_its_samples_allow(healthy_run, tmp_path: Path):
     _, reports = healthy_run
     baseline = reports / "summary.json"
-    slower = json.loads(baseline.read_text())
-    slower["endpoints"]["GET /inventory/{code}/"]["latency_ms"]["p95"] *= 1.5
-    candidate = tmp_path / "summary.json"
-    candidate.write_text(json.dumps(slower))
-
-    flagged = run_dmcert("load", "--compare", str(baseline), str(candidate))
-    assert flagged.exit_code == 1, shown(flagged)
-    assert "regression: GET /inventory/{code}/ p95 ms" in flagged.stdout
-    same = run_dmcert("load", "--compare", str(baseline), str(baseline))
+    same = run_dmcert("load", "--compare", str(baseline), str(reports), "--reports", str(tmp_path))
     assert same.exit_code == 0, shown(same)
-    assert "no regression" in same.stdout
+    assert "no significant regression" in same.stdout
+    assert (tmp_path / "compare.png").is_file()
+    # an older summary (schema /2) has no interval samples: one sample per side, no verdict
+    older = json.loads(baseline.read_text())
+    older["schema"] = "dmcert-load-summary/2"
+    del older["intervals"]
+    older["endpoints"]["GET /inventory/{code}/"]["latency_ms"]["p95"] *= 1.5
+    candidate = tmp_path / "summary.json"
+    candidate.write_text(json.dumps(older))
+    judged = run_dmcert("load", "--compare", str(candidate), str(candidate), "--force")
+    assert judged.exit_code == 0, shown(judged)
+    assert "? = cannot judge significance" in judged.stdout
+    refused = run_dmcert("load", "--compare", str(baseline), str(candidate))
+    assert refused.exit_code == 2 and "does not record its data set" in refused.stderr
 
 
 # --- usage ------------------------------------------------------------------------------
@@ -375,7 +381,7 @@ def test_one_percentile_table_feeds_the_summary_slos_table_and_comparison():
         "p99_9_ms": "p99.9",
         "max_ms": "max",
     }
-    assert [metric for metric in METRICS if metric.endswith(" ms")] == [
+    assert [figure.label for figure in FIGURES if figure.label.endswith(" ms")] == [
         "p50 ms",
         "p95 ms",
         "p99 ms",
@@ -449,18 +455,24 @@ def test_option_values():
         options.parse_wait("2-1")
 
 
-def summary_with(p95: float, rps: float, error_ratio: float) -> dict:
-    endpoint = {**stats(p95, error_ratio, rps), "rows_per_s": 0.0}
-    return {"workload": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
-
-
 def test_compare_thresholds():
-    base = summary_with(p95=100.0, rps=50.0, error_ratio=0.0)
+    def side(p95: float, rps: float, error_ratio: float, runs: int = 6) -> Side:
+        """`runs` runs without interval samples: one sample per run, spread by +-1 %."""
+        summaries = []
+        for index in range(runs):
+            wobble = 1 + (index - runs // 2) / 100
+            endpoint = {**stats(p95 * wobble, error_ratio, rps * wobble), "rows_per_s": 0.0}
+            summaries.append({"workload": "lookup", "endpoints": {"GET /x/": endpoint}})
+            summaries[-1]["total"] = endpoint
+        return Side("s", summaries)
 
-    def flagged(candidate: dict) -> set[str]:
-        return {row.metric for row in compare(base, candidate, 10.0) if row.regression}
+    base = side(p95=100.0, rps=50.0, error_ratio=0.0)
 
-    assert flagged(summary_with(109.0, 46.0, 0.0005)) == set()
-    assert flagged(summary_with(111.0, 50.0, 0.0)) >= {"p95 ms"}
-    assert flagged(summary_with(100.0, 44.0, 0.0)) == {"req/s"}
-    assert flagged(summary_with(100.0, 50.0, 0.002)) == {"error ratio"}
+    def flagged(candidate: Side) -> set[str]:
+        return {row.figure.label for row in compare(base, candidate, 10.0) if row.regression}
+
+    assert flagged(side(109.0, 46.0, 0.0005)) == set()
+    assert flagged(side(120.0, 50.0, 0.0)) >= {"p95 ms"}
+    assert flagged(side(100.0, 40.0, 0.0)) == {"req/s"}
+    assert flagged(side(100.0, 50.0, 0.005)) == {"error ratio"}
+    assert flagged(side(120.0, 50.0, 0.0, runs=2)) == set()  # 6 against 2: cannot judge

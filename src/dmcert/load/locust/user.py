@@ -24,6 +24,7 @@ from dmcert.contract.spec import BASE_PATH
 from dmcert.load.locust.runtime import STATE
 
 log = logging.getLogger("dmcert.load")
+GENERATOR_LATE_S = 0.010  # a slept user woken this late: its process is overloaded
 
 
 class ApiUser(FastHttpUser):
@@ -79,13 +80,21 @@ class ApiUser(FastHttpUser):
             STATE.finish(self.environment)
 
     def _wait_for_slot(self) -> float:
-        """Open model: sleep until this request's slot; how late (ms) it is sent."""
+        """Open model: sleep until this request's slot; how late (ms) it is sent.
+
+        A user that reaches its slot late was busy with its previous request: the target's
+        slowness, counted in the latency. A user that slept and woke late was kept waiting
+        by this process itself: the generator could not keep up, which is counted apart."""
         if not self.settings.open_model:
             return 0.0
         slot = STATE.next_slot()
         delay = slot - time.monotonic()
+        counters = STATE.recording.counters
+        counters["open-model sends"] += 1
         if delay > 0:
             gevent.sleep(delay)
+            if time.monotonic() - slot > GENERATOR_LATE_S:
+                counters["generator late"] += 1
         return max(0.0, (time.monotonic() - slot) * 1000)
 
     def _send(

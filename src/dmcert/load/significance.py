@@ -1,0 +1,94 @@
+"""Whether a change between two sets of samples is more than noise, as Go's benchstat
+judges benchmarks: a Mann-Whitney U test (no normality assumed), a bootstrap confidence
+interval for the change, and Holm's correction over every test of one comparison, so
+that comparing thirty figures of two identical builds does not find one "significant" by
+chance. A test too small to ever reach ALPHA (3 samples against 3: p >= 0.1) is not run
+at all, so it neither judges nor dilutes the others (Tarone's refinement). What the samples
+are, and why, is in load/README.md, "Comparing two builds".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+from scipy.stats import mannwhitneyu
+
+ALPHA = 0.05
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+SEED = 20240611  # fixed: the same two reports always give the same interval
+
+
+@dataclass(frozen=True)
+class Change:
+    """B against A: the change of the centre (percent, or percentage points for ratios),
+    its confidence interval, and the test's p-value (None: too few samples to judge)."""
+
+    a: float | None
+    b: float | None
+    change: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    n_a: int
+    n_b: int
+
+
+def _centre(values: np.ndarray, ratio: bool) -> np.ndarray:
+    # an error ratio is mostly 0 per interval: its mean, not its median, moves with it
+    return values.mean(axis=-1) if ratio else np.median(values, axis=-1)
+
+
+def _difference(a: np.ndarray, b: np.ndarray, ratio: bool) -> np.ndarray:
+    if ratio:
+        return (b - a) * 100
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, (b - a) / np.where(a > 0, a, 1) * 100, np.nan)
+
+
+def judge(a: list[float], b: list[float], *, ratio: bool = False) -> Change:
+    """The change from samples `a` to samples `b`."""
+    if not a or not b:
+        return Change(None, None, None, None, None, None, len(a), len(b))
+    va, vb = np.asarray(a, float), np.asarray(b, float)
+    ca, cb = float(_centre(va, ratio)), float(_centre(vb, ratio))
+    change = float(_difference(np.asarray(ca), np.asarray(cb), ratio))
+    if min_p_value(len(a), len(b)) > ALPHA:
+        return Change(ca, cb, _finite(change), None, None, None, len(a), len(b))
+    rng = np.random.default_rng(SEED)
+    boot_a = _centre(rng.choice(va, (RESAMPLES, len(va))), ratio)
+    boot_b = _centre(rng.choice(vb, (RESAMPLES, len(vb))), ratio)
+    spread = _difference(boot_a, boot_b, ratio)
+    spread = spread[np.isfinite(spread)]
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(spread, [tail, 100 - tail]) if spread.size else (None, None)
+    if np.ptp(np.concatenate([va, vb])) == 0:
+        p_value = 1.0  # every sample equal: nothing changed
+    else:
+        p_value = float(mannwhitneyu(va, vb, alternative="two-sided").pvalue)
+    return Change(ca, cb, _finite(change), _finite(low), _finite(high), p_value, len(a), len(b))
+
+
+def min_p_value(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p-value a Mann-Whitney U test of n_a against n_b samples can
+    give (complete separation, no ties)."""
+    if n_a < 1 or n_b < 1:
+        return 1.0
+    return min(1.0, 2 / comb(n_a + n_b, n_a))
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def holm(p_values: list[float | None], alpha: float = ALPHA) -> list[bool]:
+    """Which tests are significant with the family-wise error rate held at `alpha`."""
+    judged = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    significant = [False] * len(p_values)
+    for rank, (p, index) in enumerate(judged):
+        if p > alpha / (len(judged) - rank):
+            break
+        significant[index] = True
+    return significant
