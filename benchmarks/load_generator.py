@@ -68,9 +68,10 @@ http {{
     fastcgi_temp_path {root}/tmp; uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
     server {{
         listen 127.0.0.1:{port};
+        root {root};
         location = {path} {{
             default_type application/json;
-            alias {root}/page.json;
+            try_files /page.json =404;
         }}
     }}
 }}
@@ -96,6 +97,8 @@ class StaticServer:
         self.root = scratch / "nginx"
         (self.root / "tmp").mkdir(parents=True)
         (self.root / "page.json").write_bytes(page)
+        for folder in (scratch, self.root):  # nginx's worker runs as an unprivileged user
+            folder.chmod(0o755)
         self.port = free_port()
         conf = self.root / "nginx.conf"
         path = STATIC_PATH.split("?")[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import time
 from pathlib import Path
 
@@ -21,7 +22,14 @@ from dmcert.errors import UsageError
 from dmcert.load import options
 from dmcert.load.compare import Side, compare
 from dmcert.load.figures import FIGURES
-from dmcert.load.hdr import Recording, latency_stats
+from dmcert.load.hdr import (
+    SERIES_SIGNIFICANT_FIGURES,
+    SIGNIFICANT_FIGURES,
+    Recording,
+    latency_stats,
+    new_histogram,
+    record_ms,
+)
 from dmcert.load.locust import checks
 from dmcert.load.report import LATENCY_COLUMNS
 from dmcert.load.slo import LATENCY_KEYS, evaluate, load_slo
@@ -476,3 +484,19 @@ def test_compare_thresholds():
     assert flagged(side(100.0, 40.0, 0.0)) == {"req/s"}
     assert flagged(side(100.0, 50.0, 0.005)) == {"error ratio"}
     assert flagged(side(120.0, 50.0, 0.0, runs=2)) == set()  # 6 against 2: cannot judge
+
+
+def test_the_inlined_hdr_record_counts_as_hdrh_does():
+    rng = random.Random(5)
+    for figures in (SIGNIFICANT_FIGURES, SERIES_SIGNIFICANT_FIGURES):
+        fast, reference = new_histogram(figures), new_histogram(figures)
+        for _ in range(5000):
+            latency_ms = rng.choice([rng.uniform(0, 2), rng.uniform(1, 500), rng.uniform(1e3, 4e6)])
+            record_ms(fast, latency_ms)
+            reference.record_value(min(max(round(latency_ms * 1000), 1), 3_600_000_000))
+        assert list(fast.counts) == list(reference.counts)
+        assert (fast.total_count, fast.min_value, fast.max_value) == (
+            reference.total_count,
+            reference.min_value,
+            reference.max_value,
+        )

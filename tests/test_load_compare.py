@@ -26,7 +26,7 @@ from dmcert.reference.server import RunningTarget
 from tests.conftest import run_dmcert
 
 ROUNDS = 2
-RUN = ("list_walk", "--users", "2", "--duration", "6s", "--repeat", "2", "--keep-data")
+RUN = ("list_walk", "--users", "4", "--duration", "6s", "--repeat", "2", "--keep-data")
 
 
 def load(target: RunningTarget, reports: Path, *extra: str):
@@ -105,7 +105,7 @@ def test_runs_on_different_data_sets_are_refused_unless_forced(builds, tmp_path)
 def test_a_summary_records_the_data_set_it_worked_on(builds):
     summary = json.loads((builds["A"] / "run-1" / "summary.json").read_text())
     work = summary["environment"]["workload_set"]
-    assert work["workload"] == "list_walk" and work["users"] == 2 and work["duration_s"] == 6
+    assert work["workload"] == "list_walk" and work["users"] == 4 and work["duration_s"] == 6
     assert work["records_per_list"]["locations"] >= 210
     assert work["pages_per_walk"]["inventory"] == 3
     assert work["dmcert_version"] == summary["environment"]["dmcert_version"]

@@ -146,15 +146,12 @@ def test_master_and_two_workers_on_other_hosts_merge_their_statistics(
          "--users", "4", "--duration", "30s", "--max-requests", "120"],
         tmp_path / "master.log",
     )  # fmt: skip
-    locustfile = str(WORKLOADS["lookup"].locustfile)
+    worker_command = [
+        sys.executable, "-m", "locust", "-f", str(WORKLOADS["lookup"].locustfile), "--worker",
+        "--master-host", network.address("master"), "--master-port", str(MASTER_PORT),
+    ]  # fmt: skip
     workers = [
-        network.start(
-            host,
-            [sys.executable, "-m", "locust", "-f", locustfile, "--worker",
-             "--master-host", network.address("master"), "--master-port", str(MASTER_PORT)],
-            tmp_path / f"{host}.log",
-            DMCERT_LOAD_KEYS=str(keys),
-        )  # fmt: skip
+        network.start(host, worker_command, tmp_path / f"{host}.log", DMCERT_LOAD_KEYS=str(keys))
         for host in ("worker-1", "worker-2")
     ]
     exit_code = master.wait(240)

@@ -29,7 +29,7 @@ from rich.table import Table
 
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load.figures import FIGURES, Figure
-from dmcert.load.significance import ALPHA, Change, holm, judge
+from dmcert.load.significance import ALPHA, Change, judge, significant
 from dmcert.load.summary import READABLE_SCHEMAS
 from dmcert.options import reports_dir
 
@@ -48,29 +48,37 @@ class Side:
     def workload(self) -> str:
         return self.runs[0]["workload"]
 
-    def samples(self, endpoint: str, figure: Figure) -> list[float]:
-        """The figure's values in every full interval of every run; one value per run when
-        a run has no interval samples (schema /2, or shorter than two intervals)."""
-        per_interval: list[float] = []
-        per_run: list[float] = []
-        for run in self.runs:
-            stats = run["total"] if endpoint == "total" else run["endpoints"].get(endpoint)
-            value = figure.of_stats(stats)
-            if value is not None:
-                per_run.append(value)
-            intervals = run.get("intervals", {}).get("samples", {}).get(endpoint, {})
-            values = intervals.get(figure.label, [])
-            if len(values) < 2 and stats is not None:
-                return self._runs_only(endpoint, figure)
-            per_interval.extend(values)
-        return per_interval or per_run
+    def _stats(self, run: dict[str, Any], endpoint: str) -> dict[str, Any] | None:
+        return run["total"] if endpoint == "total" else run["endpoints"].get(endpoint)
 
-    def _runs_only(self, endpoint: str, figure: Figure) -> list[float]:
-        values = [
-            figure.of_stats(run["total"] if endpoint == "total" else run["endpoints"].get(endpoint))
-            for run in self.runs
-        ]
+    def interval_samples(self, endpoint: str, figure: Figure) -> list[float] | None:
+        """The figure's values in every full interval of every run; None when a run that
+        exercised the endpoint has fewer than two (schema /2, a short run, or intervals too
+        thin for the percentile)."""
+        samples: list[float] = []
+        for run in self:
+            values = run.get("intervals", {}).get("samples", {}).get(endpoint, {})
+            values = values.get(figure.label, [])
+            if len(values) < 2 and self._stats(run, endpoint) is not None:
+                return None
+            samples.extend(values)
+        return samples
+
+    def run_values(self, endpoint: str, figure: Figure) -> list[float]:
+        """The figure for each whole run: one sample per run."""
+        values = [figure.of_stats(self._stats(run, endpoint)) for run in self]
         return [value for value in values if value is not None]
+
+    def samples(self, other: Side, endpoint: str, figure: Figure) -> list[float]:
+        """Samples of the same unit on both sides: intervals when both have them, else
+        one per run."""
+        mine = self.interval_samples(endpoint, figure)
+        if mine is None or other.interval_samples(endpoint, figure) is None:
+            return self.run_values(endpoint, figure)
+        return mine
+
+    def __iter__(self):
+        return iter(self.runs)
 
 
 @dataclass(frozen=True)
@@ -80,10 +88,7 @@ class Row:
     change: Change
     significant: bool
     regression: bool
-
-    @property
-    def judgeable(self) -> bool:
-        return self.change.p_value is not None
+    judgeable: bool  # there were enough samples for the test to reach significance
 
     @property
     def worse(self) -> bool:
@@ -95,6 +100,8 @@ class Row:
     @property
     def mark(self) -> str:
         """benchstat's notation: "~" no significant change, "?" cannot judge."""
+        if self.change.p_value == 1.0 and self.change.min_p == 1.0:
+            return "~"  # every sample equal on both sides
         if not self.judgeable:
             return "?"
         if not self.significant:
@@ -181,15 +188,16 @@ def compare(a: Side, b: Side, threshold: float) -> list[Row]:
     judged: list[tuple[str, Figure, Change]] = []
     for name in [*names, "total"]:
         for figure in FIGURES:
-            samples_a, samples_b = a.samples(name, figure), b.samples(name, figure)
+            samples_a, samples_b = a.samples(b, name, figure), b.samples(a, name, figure)
             if figure.label == "rows/s" and not any(samples_a + samples_b):
                 continue
             judged.append((name, figure, judge(samples_a, samples_b, ratio=figure.ratio)))
-    significant = holm([change.p_value for _, _, change in judged])
+    flags, judgeable = significant([change for _, _, change in judged])
     rows = []
-    for (name, figure, change), sig in zip(judged, significant, strict=True):
-        row = Row(name, figure, change, sig, False)
-        rows.append(Row(name, figure, change, sig, sig and row.worse and _beyond(row, threshold)))
+    for (name, figure, change), sig, ok in zip(judged, flags, judgeable, strict=True):
+        row = Row(name, figure, change, sig, False, ok)
+        regression = sig and row.worse and _beyond(row, threshold)
+        rows.append(Row(name, figure, change, sig, regression, ok))
     return rows
 
 
@@ -218,10 +226,10 @@ def compare_command(args: argparse.Namespace, console: Console) -> int:
     _print_table(console, a, b, rows)
     for difference in differences:
         console.print(f"note (--force): {difference}")
-    if any(not row.judgeable for row in rows):
+    if any(row.mark == "?" for row in rows):
         console.print(
-            "? = cannot judge significance: too few samples (one per side, or too few for "
-            "any test to reach p < 0.05); repeat both with --repeat N, or run longer"
+            "? = cannot judge significance: too few samples for the test to reach its share "
+            "of alpha (one per side, or a few runs); repeat both with --repeat N, or run longer"
         )
     flagged = [row for row in rows if row.regression]
     for row in flagged:
@@ -245,7 +253,8 @@ def _print_table(console: Console, a: Side, b: Side, rows: list[Row]) -> None:
     table = Table(
         title=f"A: {a.path} ({a.workload}, {len(a.runs)} run(s))   "
         f"B: {b.path} ({b.workload}, {len(b.runs)} run(s))   "
-        f"alpha {ALPHA:g}, Holm-corrected over {sum(r.judgeable for r in rows)} tests"
+        f"alpha {ALPHA:g}, Holm-corrected over the {sum(r.judgeable for r in rows)} tests "
+        "that could reach it"
     )
     for column in ("endpoint", "figure", "A", "B", "change", "95 % CI", "p", "n", ""):
         table.add_column(column, justify="left" if column in ("endpoint", "figure") else "right")

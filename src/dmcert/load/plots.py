@@ -127,6 +127,8 @@ def write_plots(
     users_axis.step(times, users, where="mid", color="grey")
     rate_axis.set_ylabel("requests/s")
     error_axis.set_ylabel("errors, %")
+    error_axis.set_ylim(bottom=0, top=max(1.0, error_axis.get_ylim()[1]))
+    users_axis.set_ylim(bottom=0)
     users_axis.set_ylabel("active users")
     users_axis.set_xlabel("seconds since start")
     rate_axis.set_title(f"{title}: throughput, error ratio and users per {width} s interval")
@@ -194,7 +196,8 @@ def write_compare_plot(a: Side, b: Side, rows: list[Row], path: Path) -> None:
         data, positions, colours = [], [], []
         for index, name in enumerate(names):
             for offset, side, colour in ((-0.2, a, "tab:blue"), (0.2, b, "tab:orange")):
-                data.append(side.samples(name, chosen) or [float("nan")])
+                other = b if side is a else a
+                data.append(side.samples(other, name, chosen) or [float("nan")])
                 positions.append(index + offset)
                 colours.append(colour)
         boxes = axis.boxplot(data, positions=positions, widths=0.35, patch_artist=True)

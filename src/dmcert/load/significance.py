@@ -1,10 +1,11 @@
 """Whether a change between two sets of samples is more than noise, as Go's benchstat
 judges benchmarks: a Mann-Whitney U test (no normality assumed), a bootstrap confidence
-interval for the change, and Holm's correction over every test of one comparison, so
-that comparing thirty figures of two identical builds does not find one "significant" by
-chance. A test too small to ever reach ALPHA (3 samples against 3: p >= 0.1) is not run
-at all, so it neither judges nor dilutes the others (Tarone's refinement). What the samples
-are, and why, is in load/README.md, "Comparing two builds".
+interval for the change, and Holm's correction over the tests of one comparison, so that
+comparing thirty figures of two identical builds does not find one "significant" by
+chance. Tarone's refinement keeps out of that family every test too small to ever reach
+its share of ALPHA (4 samples against 4 can at best give p = 0.029; samples all equal,
+p = 1): such a test could not judge anything, and counting it would only blunt the others.
+What the samples are, and why, is in load/README.md, "Comparing two builds".
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ SEED = 20240611  # fixed: the same two reports always give the same interval
 @dataclass(frozen=True)
 class Change:
     """B against A: the change of the centre (percent, or percentage points for ratios),
-    its confidence interval, and the test's p-value (None: too few samples to judge)."""
+    its confidence interval, the test's p-value (None: too few samples to judge), and the
+    smallest p-value the test could have given on samples of these sizes."""
 
     a: float | None
     b: float | None
@@ -34,6 +36,7 @@ class Change:
     p_value: float | None
     n_a: int
     n_b: int
+    min_p: float = 1.0
 
 
 def _centre(values: np.ndarray, ratio: bool) -> np.ndarray:
@@ -57,6 +60,7 @@ def judge(a: list[float], b: list[float], *, ratio: bool = False) -> Change:
     change = float(_difference(np.asarray(ca), np.asarray(cb), ratio))
     if min_p_value(len(a), len(b)) > ALPHA:
         return Change(ca, cb, _finite(change), None, None, None, len(a), len(b))
+    constant = np.ptp(np.concatenate([va, vb])) == 0  # every sample equal: nothing changed
     rng = np.random.default_rng(SEED)
     boot_a = _centre(rng.choice(va, (RESAMPLES, len(va))), ratio)
     boot_b = _centre(rng.choice(vb, (RESAMPLES, len(vb))), ratio)
@@ -64,11 +68,11 @@ def judge(a: list[float], b: list[float], *, ratio: bool = False) -> Change:
     spread = spread[np.isfinite(spread)]
     tail = (1 - CONFIDENCE) / 2 * 100
     low, high = np.percentile(spread, [tail, 100 - tail]) if spread.size else (None, None)
-    if np.ptp(np.concatenate([va, vb])) == 0:
-        p_value = 1.0  # every sample equal: nothing changed
-    else:
-        p_value = float(mannwhitneyu(va, vb, alternative="two-sided").pvalue)
-    return Change(ca, cb, _finite(change), _finite(low), _finite(high), p_value, len(a), len(b))
+    p_value = 1.0 if constant else float(mannwhitneyu(va, vb, alternative="two-sided").pvalue)
+    min_p = 1.0 if constant else min_p_value(len(a), len(b))
+    return Change(
+        ca, cb, _finite(change), _finite(low), _finite(high), p_value, len(a), len(b), min_p
+    )
 
 
 def min_p_value(n_a: int, n_b: int) -> float:
@@ -83,6 +87,15 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
+def family(min_ps: list[float], alpha: float = ALPHA) -> int:
+    """Tarone's K: the smallest k such that at most k tests could reach alpha / k. Only
+    those tests form the family the correction divides alpha among."""
+    for k in range(1, len(min_ps) + 1):
+        if sum(min_p <= alpha / k for min_p in min_ps) <= k:
+            return k
+    return max(1, len(min_ps))
+
+
 def holm(p_values: list[float | None], alpha: float = ALPHA) -> list[bool]:
     """Which tests are significant with the family-wise error rate held at `alpha`."""
     judged = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
@@ -92,3 +105,12 @@ def holm(p_values: list[float | None], alpha: float = ALPHA) -> list[bool]:
             break
         significant[index] = True
     return significant
+
+
+def significant(changes: list[Change], alpha: float = ALPHA) -> tuple[list[bool], list[bool]]:
+    """Per change: whether it is significant, and whether it could be judged at all in this
+    comparison (Tarone: it could reach alpha / K). Holm runs over the judgeable ones."""
+    k = family([change.min_p for change in changes], alpha)
+    judgeable = [c.p_value is not None and c.min_p <= alpha / k for c in changes]
+    tested = [c.p_value if ok else None for c, ok in zip(changes, judgeable, strict=True)]
+    return holm(tested, alpha), judgeable

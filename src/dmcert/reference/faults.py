@@ -264,7 +264,7 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault(
             "slow_location_list",
-            "GET /locations/ sleeps 30 % of the time it took to answer, before answering",
+            "GET /locations/ answers 30 % later: it sleeps 30 % of the time the answer took",
             caught_elsewhere="tests/test_load_compare.py: --compare flags GET /locations/ only",
         ),
         Fault(

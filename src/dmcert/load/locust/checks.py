@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+_OBJECT = {dict}  # what a JSON object decodes to (orjson and json alike)
+
 
 def bulk_summary_problem(body: Any, *, total: int, created: int, updated: int) -> str | None:
     """The 200 body of POST /inventory/ for `total` valid rows, `created` of them new."""
@@ -44,7 +46,7 @@ def page_problem(body: Any, limit: int) -> str | None:
     """A list page: `data` a list of objects of at most `limit`, and `pagination`."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return "list page: data is not a list"
-    if not all(isinstance(record, dict) for record in body["data"]):
+    if not set(map(type, body["data"])) <= _OBJECT:  # one pass in C, not a Python loop
         return "list page: an entry is not an object"
     if len(body["data"]) > limit:
         return "list page: more entries than the limit"

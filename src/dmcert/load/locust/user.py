@@ -9,7 +9,6 @@ per-request values, so failures group into a few kinds.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+import orjson
 from locust import FastHttpUser
 from locust.exception import StopUser
 
@@ -134,8 +134,8 @@ def _judge(
         error = getattr(response, "error", None)
         return None, f"connection error: {error.__class__.__name__ if error else 'no response'}"
     try:
-        body = json.loads(response.content or b"null")
-    except ValueError:
+        body = orjson.loads(response.content or b"null")  # ~5x the stdlib's speed
+    except orjson.JSONDecodeError:
         return None, f"HTTP {status}: body is not JSON"
     if status != expect:
         code = None
