@@ -436,10 +436,23 @@ def test_page_and_lookup_checks():
     assert checks.page_problem(page, 200) is None
     assert checks.page_problem({"data": [{"id": "a"}]}, 200) == "list page: no pagination object"
     assert checks.page_problem({**page, "data": [{}, {}]}, 1) is not None
-    assert checks.record_identity("inventory", {"location_code": "L", "sku_code": "S"}) == (
-        "L",
-        "S",
-    )
+    entry = checks.Entry(location_code="L", sku_code="S")
+    assert checks.record_identity("inventory", entry) == ("L", "S")
+    assert checks.record_identity("locations", checks.Entry(id="x", code="C")) == "x"
+    decoded, problem = checks.decode_page(json.dumps(page).encode(), 200)
+    assert problem is None and decoded.data[0].id == "a"
+    assert decoded.pagination.next_cursor is None
+    for bad, message in [
+        ({"data": [{"id": "a"}]}, "no pagination object"),
+        ({**page, "data": [1]}, "an entry is not an object"),
+        ({**page, "data": [{}, {}]}, "more entries than the limit"),
+        ({**page, "data": {}}, "data is not a list"),
+        ({**page, "pagination": {"next_cursor": ""}}, "next_cursor is neither"),
+        ({**page, "pagination": {"next_cursor": 5}}, "next_cursor is neither"),
+    ]:
+        limit = 1 if len(bad["data"]) == 2 else 200
+        assert message in checks.decode_page(json.dumps(bad).encode(), limit)[1], bad
+    assert checks.decode_page(b"<html>", 200) == (None, "list page: body is not JSON")
     rows = {"data": [{"location_code": "L1", "sku_code": "S"}] * 2}
     assert checks.lookup_problem(rows, field="location_code", identifier="L1", at_least=2) is None
     assert checks.lookup_problem(rows, field="location_code", identifier="L2", at_least=1)
