@@ -21,7 +21,7 @@ from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UsageError
 from dmcert.load import options
 from dmcert.load.compare import Side, compare
-from dmcert.load.figures import FIGURES
+from dmcert.load.figures import FIGURES, full_intervals, interval_samples
 from dmcert.load.hdr import (
     SERIES_SIGNIFICANT_FIGURES,
     SIGNIFICANT_FIGURES,
@@ -513,3 +513,31 @@ def test_the_inlined_hdr_record_counts_as_hdrh_does():
             reference.min_value,
             reference.max_value,
         )
+
+
+def test_only_full_intervals_are_plotted_and_sampled():
+    recording = Recording(bucket_s=1)
+    for at in (100.5, 101.2, 101.7, 102.4, 103.05):  # the run: 100.3 .. 103.12
+        recording.record("GET /x/", 5.0, 5.0, at=at)
+    assert full_intervals(recording, 100.3, 103.12) == [101, 102]
+    samples = interval_samples(recording, 100.3, 103.12)
+    assert samples["count"] == 2
+    assert samples["samples"]["GET /x/"]["req/s"] == {"101": 2.0, "102": 1.0}  # no 0.12 s sliver
+    assert samples["samples"]["GET /x/"]["p95 ms"] == {}  # 20 requests needed per interval
+
+
+def test_latency_plot_draws_the_slo_limits_and_a_legend_entry_per_percentile(tmp_path: Path):
+    import matplotlib.pyplot as plt
+
+    from dmcert.load import plots
+
+    slo = load_slo(DEFAULT_SLO)
+    figure, axis = plt.subplots()
+    plots._slo_lines(axis, slo, ["GET /x/", "POST /inventory/"])
+    limits = sorted(line.get_ydata()[0] for line in axis.get_lines())
+    assert limits == [1000, 2500, 3000, 6000]  # p95/p99 defaults and the bulk overrides
+    line = axis.plot([1], [1], label="GET /x/")[0]
+    plots._percentile_legend(axis, [line])
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert labels == ["GET /x/", "p50", "p95", "p99"]
+    plt.close(figure)

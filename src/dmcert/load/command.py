@@ -346,4 +346,8 @@ def _replay(args: argparse.Namespace) -> str:
         parts += ["--workers", str(args.workers)]
     if args.slo:
         parts += ["--slo", args.slo]
+    if args.repeat > 1:
+        parts += ["--repeat", str(args.repeat)]
+    if args.find_capacity:
+        parts += ["--find-capacity", "--budget", args.budget]
     return " ".join(parts)

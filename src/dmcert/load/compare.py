@@ -5,12 +5,16 @@ Like with like first: runs whose workload set (workload, model, users or rate, d
 batch size, records per list, pages per walk, dmcert version) differs are refused, exit 2
 naming what differs, unless `--force`.
 
-Then every endpoint and figure (figures.FIGURES) is judged as benchstat judges benchmarks:
-the samples are the figure's values in each full interval of each run (summary.json's
-intervals), the change is that of their centre with a bootstrap confidence interval, and a
-Mann-Whitney U test with Holm's correction over the whole comparison says whether it is
-more than noise ("~" where it is not; "?" where there are too few samples to judge, as
-with one sample per side). A
+Then every endpoint and figure (figures.FIGURES) is judged, as benchstat judges benchmarks,
+in one of two ways:
+- builds run at the same time (their runs share at least MIN_PAIRS full intervals of the
+  wall clock): each shared interval is a pair, both sides under the same machine load at
+  that moment, and a Wilcoxon signed-rank test asks whether the paired change is zero;
+- otherwise each run is one sample (its figure for the whole run), and a Mann-Whitney U
+  test asks whether the runs differ. Intervals of separate runs are never pooled as
+  independent samples: they share their run's conditions (see load/README.md).
+Holm's correction runs over the whole comparison; "~" marks a change that is not
+significant, "?" too few samples to judge (one run per side, or too few pairs). A
 regression is a change that is significant, in the worse direction, and beyond the
 threshold t (percent; for the error ratio also at least 0.1 percentage point). Exit 1 when
 any is flagged, 0 otherwise.
@@ -29,10 +33,11 @@ from rich.table import Table
 
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load.figures import FIGURES, Figure
-from dmcert.load.significance import ALPHA, Change, judge, significant
+from dmcert.load.significance import ALPHA, Change, judge, judge_paired, significant
 from dmcert.load.summary import READABLE_SCHEMAS
 from dmcert.options import reports_dir
 
+MIN_PAIRS = 6  # intervals both runs share before they are compared pair by pair
 ERROR_RATIO_FLOOR_PP = 0.1  # an error ratio must rise by at least this many percentage points
 COMPARE_PLOT = "compare.png"
 
@@ -51,31 +56,20 @@ class Side:
     def _stats(self, run: dict[str, Any], endpoint: str) -> dict[str, Any] | None:
         return run["total"] if endpoint == "total" else run["endpoints"].get(endpoint)
 
-    def interval_samples(self, endpoint: str, figure: Figure) -> list[float] | None:
-        """The figure's values in every full interval of every run; None when a run that
-        exercised the endpoint has fewer than two (schema /2, a short run, or intervals too
-        thin for the percentile)."""
-        samples: list[float] = []
+    def intervals(self, endpoint: str, figure: Figure) -> dict[str, float]:
+        """The figure in each full interval of every run, by the interval's start."""
+        merged: dict[str, float] = {}
         for run in self:
             values = run.get("intervals", {}).get("samples", {}).get(endpoint, {})
-            values = values.get(figure.label, [])
-            if len(values) < 2 and self._stats(run, endpoint) is not None:
-                return None
-            samples.extend(values)
-        return samples
+            found = values.get(figure.label, {})
+            if isinstance(found, dict):  # schema /2 kept no interval times
+                merged.update(found)
+        return merged
 
     def run_values(self, endpoint: str, figure: Figure) -> list[float]:
         """The figure for each whole run: one sample per run."""
         values = [figure.of_stats(self._stats(run, endpoint)) for run in self]
         return [value for value in values if value is not None]
-
-    def samples(self, other: Side, endpoint: str, figure: Figure) -> list[float]:
-        """Samples of the same unit on both sides: intervals when both have them, else
-        one per run."""
-        mine = self.interval_samples(endpoint, figure)
-        if mine is None or other.interval_samples(endpoint, figure) is None:
-            return self.run_values(endpoint, figure)
-        return mine
 
     def __iter__(self):
         return iter(self.runs)
@@ -188,10 +182,19 @@ def compare(a: Side, b: Side, threshold: float) -> list[Row]:
     judged: list[tuple[str, Figure, Change]] = []
     for name in [*names, "total"]:
         for figure in FIGURES:
-            samples_a, samples_b = a.samples(b, name, figure), b.samples(a, name, figure)
-            if figure.label == "rows/s" and not any(samples_a + samples_b):
-                continue
-            judged.append((name, figure, judge(samples_a, samples_b, ratio=figure.ratio)))
+            at_a, at_b = a.intervals(name, figure), b.intervals(name, figure)
+            shared = sorted(set(at_a) & set(at_b), key=float)
+            if len(shared) >= MIN_PAIRS:
+                pairs = [(at_a[at], at_b[at]) for at in shared]
+                if figure.label == "rows/s" and not any(x or y for x, y in pairs):
+                    continue
+                change = judge_paired(pairs, ratio=figure.ratio)
+            else:
+                runs_a, runs_b = a.run_values(name, figure), b.run_values(name, figure)
+                if figure.label == "rows/s" and not any(runs_a + runs_b):
+                    continue
+                change = judge(runs_a, runs_b, ratio=figure.ratio)
+            judged.append((name, figure, change))
     flags, judgeable = significant([change for _, _, change in judged])
     rows = []
     for (name, figure, change), sig, ok in zip(judged, flags, judgeable, strict=True):

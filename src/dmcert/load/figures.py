@@ -1,9 +1,10 @@
 """The figures `dmcert load` judges per endpoint (latency percentiles, throughput, error
 ratio), read two ways: once for the whole run from summary.json's STATS, and once per
-full time interval of the run, the samples `--compare` tests for significance.
+full time interval of the run, which `--compare` pairs with the same interval of a run of
+the other build that ran at the same time.
 
 An interval's latency percentile is a sample only when the interval holds enough requests
-for it (`requests_for`); otherwise `--compare` falls back to one sample per run.
+for it (`requests_for`).
 Only intervals wholly inside the run count: the first and last bucket of the time series
 are partly outside it, so their rates would be too low (or, for a sliver, too high).
 """
@@ -70,13 +71,14 @@ def full_intervals(recording: Recording, started: float, finished: float) -> lis
 
 
 def interval_samples(recording: Recording, started: float, finished: float) -> dict[str, Any]:
-    """Per endpoint (and "total"), per figure, one value per full interval."""
+    """Per endpoint (and "total"), per figure, its value in each full interval, keyed by the
+    interval's start (epoch seconds): `--compare` pairs the intervals two runs share."""
     width = recording.bucket_s
     buckets = full_intervals(recording, started, finished)
     names = sorted({name for points in recording.series.values() for name in points})
-    samples: dict[str, dict[str, list[float]]] = {}
+    samples: dict[str, dict[str, dict[str, float]]] = {}
     for name in [*names, "total"]:
-        points = []
+        points = {}
         for bucket in buckets:
             if name == "total":
                 point = SeriesPoint()
@@ -84,9 +86,13 @@ def interval_samples(recording: Recording, started: float, finished: float) -> d
                     point.merge(each)
             else:
                 point = recording.series[bucket].get(name) or SeriesPoint()
-            points.append(point)
+            points[str(bucket)] = point
         samples[name] = {
-            figure.label: [v for p in points if (v := figure.of_interval(p, width)) is not None]
+            figure.label: {
+                at: value
+                for at, point in points.items()
+                if (value := figure.of_interval(point, width)) is not None
+            }
             for figure in FIGURES
         }
     return {"bucket_s": width, "count": len(buckets), "samples": samples}

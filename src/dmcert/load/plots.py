@@ -36,7 +36,8 @@ PLOTTED = sorted((p for p in PERCENTILES if p.line), key=lambda p: p.line != "-"
 
 def _percentile_legend(axis: Any, endpoints: list[Any]) -> None:
     """Endpoint colours, then one entry per percentile line style."""
-    styles = [Line2D([], [], color="grey", linestyle=p.line, label=p.label) for p in PLOTTED]
+    ordered = sorted(PLOTTED, key=lambda p: p.value)
+    styles = [Line2D([], [], color="grey", linestyle=p.line, label=p.label) for p in ordered]
     axis.legend(handles=[*endpoints, *styles], loc="upper left", fontsize="small")
 
 
@@ -196,8 +197,8 @@ def write_compare_plot(a: Side, b: Side, rows: list[Row], path: Path) -> None:
         data, positions, colours = [], [], []
         for index, name in enumerate(names):
             for offset, side, colour in ((-0.2, a, "tab:blue"), (0.2, b, "tab:orange")):
-                other = b if side is a else a
-                data.append(side.samples(other, name, chosen) or [float("nan")])
+                values = list(side.intervals(name, chosen).values())
+                data.append(values or side.run_values(name, chosen) or [float("nan")])
                 positions.append(index + offset)
                 colours.append(colour)
         boxes = axis.boxplot(data, positions=positions, widths=0.35, patch_artist=True)
@@ -220,7 +221,7 @@ def write_compare_plot(a: Side, b: Side, rows: list[Row], path: Path) -> None:
         loc="upper left",
         fontsize="small",
     )
-    axes[0].set_title("A/B: per-interval samples of each run (what the test judges)")
+    axes[0].set_title("A/B: the figure in each interval of each run")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

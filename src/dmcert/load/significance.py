@@ -1,6 +1,7 @@
 """Whether a change between two sets of samples is more than noise, as Go's benchstat
-judges benchmarks: a Mann-Whitney U test (no normality assumed), a bootstrap confidence
-interval for the change, and Holm's correction over the tests of one comparison, so that
+judges benchmarks: a Mann-Whitney U test of unpaired samples or a Wilcoxon signed-rank
+test of paired ones (no normality assumed either way), a bootstrap confidence interval
+for the change, and Holm's correction over the tests of one comparison, so that
 comparing thirty figures of two identical builds does not find one "significant" by
 chance. Tarone's refinement keeps out of that family every test too small to ever reach
 its share of ALPHA (4 samples against 4 can at best give p = 0.029; samples all equal,
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
-from scipy.stats import mannwhitneyu
+from scipy.stats import mannwhitneyu, wilcoxon
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -73,6 +74,43 @@ def judge(a: list[float], b: list[float], *, ratio: bool = False) -> Change:
     return Change(
         ca, cb, _finite(change), _finite(low), _finite(high), p_value, len(a), len(b), min_p
     )
+
+
+def judge_paired(pairs: list[tuple[float, float]], *, ratio: bool = False) -> Change:
+    """The change from a to b over pairs measured at the same moment: the median of the
+    paired changes (log ratios; differences for ratio figures), a bootstrap interval for
+    it, and a Wilcoxon signed-rank test of "the paired change is zero"."""
+    if ratio:
+        kept = [(a, b) for a, b in pairs]
+        steps = np.asarray([b - a for a, b in kept], float)
+    else:
+        kept = [(a, b) for a, b in pairs if a > 0 and b > 0]
+        steps = np.asarray([np.log(b / a) for a, b in kept], float)
+    n = len(kept)
+    if not n:
+        return Change(None, None, None, None, None, None, 0, 0)
+    va, vb = np.asarray([a for a, _ in kept]), np.asarray([b for _, b in kept])
+    ca, cb = float(_centre(va, ratio)), float(_centre(vb, ratio))
+
+    def shown(step: np.ndarray) -> np.ndarray:
+        return step * 100 if ratio else np.expm1(step) * 100
+
+    centre = float(shown(np.median(steps)))
+    if n < 2 or min_p_paired(n) > ALPHA:
+        return Change(ca, cb, centre, None, None, None, n, n)
+    if not np.any(steps):
+        return Change(ca, cb, centre, 0.0, 0.0, 1.0, n, n, 1.0)  # no pair changed at all
+    rng = np.random.default_rng(SEED)
+    boot = shown(np.median(rng.choice(steps, (RESAMPLES, n)), axis=1))
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(boot, [tail, 100 - tail])
+    p_value = float(wilcoxon(steps, zero_method="zsplit", alternative="two-sided").pvalue)
+    return Change(ca, cb, centre, float(low), float(high), p_value, n, n, min_p_paired(n))
+
+
+def min_p_paired(n: int) -> float:
+    """The smallest two-sided p-value a signed-rank test of n pairs can give."""
+    return min(1.0, 2 / 2**n) if n else 1.0
 
 
 def min_p_value(n_a: int, n_b: int) -> float:
