@@ -147,7 +147,7 @@ def write_capacity_plot(found: Capacity, slo: SloFile, path: Path, title: str) -
         2, 1, figsize=(10, 7), sharex=True, height_ratios=(3, 1)
     )
     rates = [step.rate for step in steps]
-    for percentile in PLOTTED:
+    for percentile in sorted(PLOTTED, key=lambda p: p.value):
         values = [step.latency_ms.get(percentile.label) for step in steps]
         axis.plot(rates, values, linestyle=percentile.line, marker="o", label=percentile.label)
     for step in steps:
@@ -157,7 +157,7 @@ def write_capacity_plot(found: Capacity, slo: SloFile, path: Path, title: str) -
     if found.capacity is not None:
         axis.axvline(found.capacity, color="green", linestyle="--", linewidth=1)
         axis.annotate(
-            f"capacity {found.capacity:g}/s", (found.capacity, 0.98),
+            f" capacity {found.capacity:g}/s", (found.capacity, 0.5),
             xycoords=("data", "axes fraction"), va="top", fontsize="small", color="green",
         )  # fmt: skip
     if found.generator_limit is not None:
@@ -173,9 +173,9 @@ def write_capacity_plot(found: Capacity, slo: SloFile, path: Path, title: str) -
             if key in LATENCY_KEYS:
                 axis.axhline(limit, color="red", linewidth=1, alpha=0.7)
                 axis.annotate(
-                    f"SLO {LATENCY_KEYS[key]} {limit:g} ms", (0.005, limit),
-                    xycoords=("axes fraction", "data"), va="bottom", fontsize="x-small",
-                    color="red",
+                    f"SLO {LATENCY_KEYS[key]} {limit:g} ms", (0.995, limit),
+                    xycoords=("axes fraction", "data"), ha="right", va="bottom",
+                    fontsize="x-small", color="red",
                 )  # fmt: skip
     error_axis.plot(rates, [s.error_ratio * 100 for s in steps], marker="o", color="black")
     if "max_error_ratio" in slo.run:
