@@ -233,13 +233,15 @@ def test_compare_of_one_run_each_judges_only_what_its_samples_allow(healthy_run,
     older = json.loads(baseline.read_text())
     older["schema"] = "dmcert-load-summary/2"
     del older["intervals"]
+    del older["environment"]["workload_set"]
     older["endpoints"]["GET /inventory/{code}/"]["latency_ms"]["p95"] *= 1.5
     candidate = tmp_path / "summary.json"
     candidate.write_text(json.dumps(older))
-    judged = run_dmcert("load", "--compare", str(candidate), str(candidate), "--force")
+    out = ("--reports", str(tmp_path / "out"))
+    judged = run_dmcert("load", "--compare", str(candidate), str(candidate), "--force", *out)
     assert judged.exit_code == 0, shown(judged)
     assert "? = cannot judge significance" in judged.stdout
-    refused = run_dmcert("load", "--compare", str(baseline), str(candidate))
+    refused = run_dmcert("load", "--compare", str(baseline), str(candidate), *out)
     assert refused.exit_code == 2 and "does not record its data set" in refused.stderr
 
 
