@@ -28,7 +28,7 @@ from tests.conftest import run_dmcert
 
 # open model at a pace the 2 shared cores sustain for all three at once: latency is then
 # the targets' service time, not the queue of a saturated machine
-RUN = ("list_walk", "--rate", "40/s", "--users", "8", "--duration", "15s", "--repeat", "3")
+RUN = ("list_walk", "--rate", "40/s", "--users", "8", "--duration", "20s", "--repeat", "3")
 
 
 def load(target: RunningTarget, reports: Path, *extra: str):
@@ -106,7 +106,7 @@ def test_runs_on_different_data_sets_are_refused_unless_forced(builds, tmp_path)
 def test_a_summary_records_the_data_set_it_worked_on(builds):
     summary = json.loads((builds["A"] / "run-1" / "summary.json").read_text())
     work = summary["environment"]["workload_set"]
-    assert work["workload"] == "list_walk" and work["users"] == 8 and work["duration_s"] == 15
+    assert work["workload"] == "list_walk" and work["users"] == 8 and work["duration_s"] == 20
     assert work["model"] == "open" and work["rate_per_s"] == 40
     assert work["records_per_list"]["locations"] >= 210
     assert work["pages_per_walk"]["inventory"] == 3
