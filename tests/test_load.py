@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import time
 from pathlib import Path
 
@@ -19,8 +20,16 @@ from dmcert.cli import main
 from dmcert.contract.spec import BASE_PATH
 from dmcert.errors import UsageError
 from dmcert.load import options
-from dmcert.load.compare import METRICS, compare
-from dmcert.load.hdr import Recording, latency_stats
+from dmcert.load.compare import Side, compare
+from dmcert.load.figures import FIGURES, full_intervals, interval_samples
+from dmcert.load.hdr import (
+    SERIES_SIGNIFICANT_FIGURES,
+    SIGNIFICANT_FIGURES,
+    Recording,
+    latency_stats,
+    new_histogram,
+    record_ms,
+)
 from dmcert.load.locust import checks
 from dmcert.load.report import LATENCY_COLUMNS
 from dmcert.load.slo import LATENCY_KEYS, evaluate, load_slo
@@ -213,20 +222,27 @@ def test_a_wrong_bulk_summary_fails_the_run(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_compare_flags_an_injected_regression(healthy_run, tmp_path: Path):
+def test_compare_of_one_run_each_judges_only_what_its_samples_allow(healthy_run, tmp_path: Path):
     _, reports = healthy_run
     baseline = reports / "summary.json"
-    slower = json.loads(baseline.read_text())
-    slower["endpoints"]["GET /inventory/{code}/"]["latency_ms"]["p95"] *= 1.5
-    candidate = tmp_path / "summary.json"
-    candidate.write_text(json.dumps(slower))
-
-    flagged = run_dmcert("load", "--compare", str(baseline), str(candidate))
-    assert flagged.exit_code == 1, shown(flagged)
-    assert "regression: GET /inventory/{code}/ p95 ms" in flagged.stdout
-    same = run_dmcert("load", "--compare", str(baseline), str(baseline))
+    same = run_dmcert("load", "--compare", str(baseline), str(reports), "--reports", str(tmp_path))
     assert same.exit_code == 0, shown(same)
-    assert "no regression" in same.stdout
+    assert "no significant regression" in same.stdout
+    assert (tmp_path / "compare.png").is_file()
+    # an older summary (schema /2) has no interval samples: one sample per side, no verdict
+    older = json.loads(baseline.read_text())
+    older["schema"] = "dmcert-load-summary/2"
+    del older["intervals"]
+    del older["environment"]["workload_set"]
+    older["endpoints"]["GET /inventory/{code}/"]["latency_ms"]["p95"] *= 1.5
+    candidate = tmp_path / "summary.json"
+    candidate.write_text(json.dumps(older))
+    out = ("--reports", str(tmp_path / "out"))
+    judged = run_dmcert("load", "--compare", str(candidate), str(candidate), "--force", *out)
+    assert judged.exit_code == 0, shown(judged)
+    assert "? = cannot judge significance" in judged.stdout
+    refused = run_dmcert("load", "--compare", str(baseline), str(candidate), *out)
+    assert refused.exit_code == 2 and "does not record its data set" in refused.stderr
 
 
 # --- usage ------------------------------------------------------------------------------
@@ -375,7 +391,7 @@ def test_one_percentile_table_feeds_the_summary_slos_table_and_comparison():
         "p99_9_ms": "p99.9",
         "max_ms": "max",
     }
-    assert [metric for metric in METRICS if metric.endswith(" ms")] == [
+    assert [figure.label for figure in FIGURES if figure.label.endswith(" ms")] == [
         "p50 ms",
         "p95 ms",
         "p99 ms",
@@ -422,10 +438,23 @@ def test_page_and_lookup_checks():
     assert checks.page_problem(page, 200) is None
     assert checks.page_problem({"data": [{"id": "a"}]}, 200) == "list page: no pagination object"
     assert checks.page_problem({**page, "data": [{}, {}]}, 1) is not None
-    assert checks.record_identity("inventory", {"location_code": "L", "sku_code": "S"}) == (
-        "L",
-        "S",
-    )
+    entry = checks.Entry(location_code="L", sku_code="S")
+    assert checks.record_identity("inventory", entry) == ("L", "S")
+    assert checks.record_identity("locations", checks.Entry(id="x", code="C")) == "x"
+    decoded, problem = checks.decode_page(json.dumps(page).encode(), 200)
+    assert problem is None and decoded.data[0].id == "a"
+    assert decoded.pagination.next_cursor is None
+    for bad, message in [
+        ({"data": [{"id": "a"}]}, "no pagination object"),
+        ({**page, "data": [1]}, "an entry is not an object"),
+        ({**page, "data": [{}, {}]}, "more entries than the limit"),
+        ({**page, "data": {}}, "data is not a list"),
+        ({**page, "pagination": {"next_cursor": ""}}, "next_cursor is neither"),
+        ({**page, "pagination": {"next_cursor": 5}}, "next_cursor is neither"),
+    ]:
+        limit = 1 if len(bad["data"]) == 2 else 200
+        assert message in checks.decode_page(json.dumps(bad).encode(), limit)[1], bad
+    assert checks.decode_page(b"<html>", 200) == (None, "list page: body is not JSON")
     rows = {"data": [{"location_code": "L1", "sku_code": "S"}] * 2}
     assert checks.lookup_problem(rows, field="location_code", identifier="L1", at_least=2) is None
     assert checks.lookup_problem(rows, field="location_code", identifier="L2", at_least=1)
@@ -449,18 +478,68 @@ def test_option_values():
         options.parse_wait("2-1")
 
 
-def summary_with(p95: float, rps: float, error_ratio: float) -> dict:
-    endpoint = {**stats(p95, error_ratio, rps), "rows_per_s": 0.0}
-    return {"workload": "lookup", "endpoints": {"GET /x/": endpoint}, "total": endpoint}
-
-
 def test_compare_thresholds():
-    base = summary_with(p95=100.0, rps=50.0, error_ratio=0.0)
+    def side(p95: float, rps: float, error_ratio: float, runs: int = 6) -> Side:
+        """`runs` runs without interval samples: one sample per run, spread by +-1 %."""
+        summaries = []
+        for index in range(runs):
+            wobble = 1 + (index - runs // 2) / 100
+            endpoint = {**stats(p95 * wobble, error_ratio, rps * wobble), "rows_per_s": 0.0}
+            summaries.append({"workload": "lookup", "endpoints": {"GET /x/": endpoint}})
+            summaries[-1]["total"] = endpoint
+        return Side("s", summaries)
 
-    def flagged(candidate: dict) -> set[str]:
-        return {row.metric for row in compare(base, candidate, 10.0) if row.regression}
+    base = side(p95=100.0, rps=50.0, error_ratio=0.0)
 
-    assert flagged(summary_with(109.0, 46.0, 0.0005)) == set()
-    assert flagged(summary_with(111.0, 50.0, 0.0)) >= {"p95 ms"}
-    assert flagged(summary_with(100.0, 44.0, 0.0)) == {"req/s"}
-    assert flagged(summary_with(100.0, 50.0, 0.002)) == {"error ratio"}
+    def flagged(candidate: Side) -> set[str]:
+        return {row.figure.label for row in compare(base, candidate, 10.0) if row.regression}
+
+    assert flagged(side(109.0, 46.0, 0.0005)) == set()
+    assert flagged(side(120.0, 50.0, 0.0)) >= {"p95 ms"}
+    assert flagged(side(100.0, 40.0, 0.0)) == {"req/s"}
+    assert flagged(side(100.0, 50.0, 0.005)) == {"error ratio"}
+    assert flagged(side(120.0, 50.0, 0.0, runs=2)) == set()  # 6 against 2: cannot judge
+
+
+def test_the_inlined_hdr_record_counts_as_hdrh_does():
+    rng = random.Random(5)
+    for figures in (SIGNIFICANT_FIGURES, SERIES_SIGNIFICANT_FIGURES):
+        fast, reference = new_histogram(figures), new_histogram(figures)
+        for _ in range(5000):
+            latency_ms = rng.choice([rng.uniform(0, 2), rng.uniform(1, 500), rng.uniform(1e3, 4e6)])
+            record_ms(fast, latency_ms)
+            reference.record_value(min(max(round(latency_ms * 1000), 1), 3_600_000_000))
+        assert list(fast.counts) == list(reference.counts)
+        assert (fast.total_count, fast.min_value, fast.max_value) == (
+            reference.total_count,
+            reference.min_value,
+            reference.max_value,
+        )
+
+
+def test_only_full_intervals_are_plotted_and_sampled():
+    recording = Recording(bucket_s=1)
+    for at in (100.5, 101.2, 101.7, 102.4, 103.05):  # the run: 100.3 .. 103.12
+        recording.record("GET /x/", 5.0, 5.0, at=at)
+    assert full_intervals(recording, 100.3, 103.12) == [101, 102]
+    samples = interval_samples(recording, 100.3, 103.12)
+    assert samples["count"] == 2
+    assert samples["samples"]["GET /x/"]["req/s"] == {"101": 2.0, "102": 1.0}  # no 0.12 s sliver
+    assert samples["samples"]["GET /x/"]["p95 ms"] == {}  # 20 requests needed per interval
+
+
+def test_latency_plot_draws_the_slo_limits_and_a_legend_entry_per_percentile(tmp_path: Path):
+    import matplotlib.pyplot as plt
+
+    from dmcert.load import plots
+
+    slo = load_slo(DEFAULT_SLO)
+    figure, axis = plt.subplots()
+    plots._slo_lines(axis, slo, ["GET /x/", "POST /inventory/"])
+    limits = sorted(line.get_ydata()[0] for line in axis.get_lines())
+    assert limits == [1000, 2500, 3000, 6000]  # p95/p99 defaults and the bulk overrides
+    line = axis.plot([1], [1], label="GET /x/")[0]
+    plots._percentile_legend(axis, [line])
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert labels == ["GET /x/", "p50", "p95", "p99"]
+    plt.close(figure)

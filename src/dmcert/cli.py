@@ -191,13 +191,31 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--batch-size", type=int, default=500, help="rows per bulk POST (1-5000)")
     load.add_argument("--keep-data", action="store_true", help="keep the data set (no clean-up)")
     load.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="run the workload N times (run-1 ...)"
+    )
+    load.add_argument(
+        "--find-capacity",
+        action="store_true",
+        help="step the open-model rate (from --rate, each step --duration long) up, then bisect, "
+        "to the highest rate at which every SLO holds",
+    )
+    load.add_argument(
+        "--budget", default="5m", help="--find-capacity: total time for the steps (default 5m)"
+    )
+    load.add_argument("--label", metavar="TEXT", help="names the build under test in summary.json")
+    load.add_argument(
         "--compare",
         nargs=2,
         metavar=("A", "B"),
-        help="compare two summary.json files instead of running",
+        help="compare two reports (a summary.json or a folder of --repeat runs) instead of running",
     )
     load.add_argument(
         "--threshold", type=float, default=10.0, help="regression threshold in percent"
+    )
+    load.add_argument(
+        "--force",
+        action="store_true",
+        help="--compare runs even when their workloads or data sets differ",
     )
 
 

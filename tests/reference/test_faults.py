@@ -3,6 +3,7 @@ self-validation of the conformance suite depends on each one really breaking its
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -159,6 +160,22 @@ def probe_slow(api: Api) -> None:
     started = time.monotonic()
     api.get("/orders/")
     assert time.monotonic() - started >= 1.2
+
+
+def probe_slow_location_list(api: Api) -> None:
+    """GET /locations/ against GET /products/ over lists of equal size, in interleaved pairs:
+    +30 % of the answering time puts the locations median well above the products one."""
+    for n in range(100):
+        api.location(f"SL{n}")
+        api.product(f"SP{n}")
+    times: dict[str, list[float]] = {"locations": [], "products": []}
+    for _ in range(30):
+        for collection, spent in times.items():
+            started = time.perf_counter()
+            api.get(f"/{collection}/", params={"limit": 200})
+            spent.append(time.perf_counter() - started)
+    ratio = statistics.median(times["locations"]) / statistics.median(times["products"])
+    assert ratio >= 1.15, ratio
 
 
 def probe_flaky(api: Api) -> None:
@@ -361,6 +378,7 @@ PROBES: dict[str, Callable[[Api], None]] = {
     "hsts_missing": lambda api: "strict-transport-security" not in api.get("/orders/").headers,
     "tls_1_1_allowed": probe_tls_1_1,
     "slow_lists": probe_slow,
+    "slow_location_list": probe_slow_location_list,
     "flaky_5xx": probe_flaky,
     # races
     "racy_duplicate_check": lambda api: probe_racing_creates(api) > 1,

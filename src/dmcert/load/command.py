@@ -27,16 +27,23 @@ from dmcert.contract.redaction import Redactor
 from dmcert.contract.target_profile import TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load import options
+from dmcert.load.capacity import (
+    DEFAULT_START_RATE,
+    report_capacity,
+    search_capacity,
+    step_folder,
+)
 from dmcert.load.compare import compare_command
-from dmcert.load.dataset import ApiSession, DataSet, prepare, teardown
+from dmcert.load.dataset import ApiSession, DataSet, count_lists, prepare, teardown
 from dmcert.load.errors import LoadRunError
 from dmcert.load.launcher import Launch, Outcome, run_locust
 from dmcert.load.plan import RECORDING_FILE, RunSettings, new_run_prefix
 from dmcert.load.plots import write_plots
+from dmcert.load.repeats import Leg, write_aggregate
 from dmcert.load.report import print_progress, print_report
 from dmcert.load.slo import load_slo
 from dmcert.load.summary import build_summary
-from dmcert.load.workloads import WORKLOADS, Workload
+from dmcert.load.workloads import LIST_PAGE_LIMIT, WORKLOADS, Workload
 from dmcert.options import check_target_and_keys, reports_dir
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
@@ -50,8 +57,8 @@ def load_command(args: argparse.Namespace) -> int:
         console.width = REPORT_WIDTH  # CI logs: do not squeeze the table into 80 columns
     if args.compare:
         if args.workload:
-            raise UsageError("--compare takes two summary.json files and no workload")
-        return compare_command(args.compare[0], args.compare[1], args.threshold, console)
+            raise UsageError("--compare takes two reports (summary.json or folders), no workload")
+        return compare_command(args, console)
     workload = _workload(args.workload)
     settings_args = _validate(args)
     slo = load_slo(args.slo or data_dir("load") / "slo.toml")
@@ -64,55 +71,126 @@ def load_command(args: argparse.Namespace) -> int:
     reports.mkdir(parents=True, exist_ok=True)
     (reports / RECORDING_FILE).unlink(missing_ok=True)
 
+    written: list[Path] = []
     with _target(args) as (root, keys_path, keys, embedded):
         key = _full_key(keys, str(keys_path))
         redactor = Redactor(keys.secrets())
         plan = workload.plan(new_run_prefix(), args.batch_size)
-        settings = RunSettings(
-            workload=workload.name, plan=plan, out=str(reports.resolve()), **settings_args
-        )
-        launch = Launch(
-            locustfile=workload.locustfile,
-            target=root,
-            users=args.users,
-            spawn_rate=args.spawn_rate,
-            settings=settings,
-            reports=reports,
-            keys_path=Path(keys_path).resolve(),
-            key_name=key.name,
-            workers=args.workers,
-            remote_workers=args.remote_workers,
-            master_bind=args.master_bind,
-            master_port=args.master_port,
-        )
         session = ApiSession(root, key.value)
         data_set = DataSet()  # what a failed preparation leaves is cleaned up too
+
+        def leg(folder: Path, rate: float | None = None, users: int | None = None) -> Leg:
+            """One Locust run on the prepared data set: its summary, written to `folder`."""
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / RECORDING_FILE).unlink(missing_ok=True)
+            step_args = {**settings_args, "rate": settings_args["rate"] if rate is None else rate}
+            settings = RunSettings(
+                workload=workload.name, plan=plan, out=str(folder.resolve()), **step_args
+            )
+            launch = Launch(
+                locustfile=workload.locustfile,
+                target=root,
+                users=users or args.users,
+                spawn_rate=max(args.spawn_rate, users or 0),
+                settings=settings,
+                reports=folder,
+                keys_path=Path(keys_path).resolve(),
+                key_name=key.name,
+                workers=args.workers,
+                remote_workers=args.remote_workers,
+                master_bind=args.master_bind,
+                master_port=args.master_port,
+            )
+            lists = count_lists(session)
+            outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
+            document = _recording(folder, outcome)
+            environment = _environment(args, launch, root, embedded, key.name, data_set, slo)
+            environment["workload_set"] = _workload_set(workload, launch, data_set, lists)
+            summary, verdicts = build_summary(
+                workload.name,
+                document,
+                slo,
+                environment,
+                "hard_limit" if outcome.hard_stopped else None,
+            )
+            if outcome.hard_stopped:
+                summary["breaches"].append(
+                    f"the run did not stop by itself and was terminated after "
+                    f"{launch.hard_limit_s:g} s"
+                )
+                summary["verdict"] = "fail"
+            path = folder / "summary.json"
+            path.write_text(redactor.text(json.dumps(summary, indent=2)) + "\n", encoding="utf-8")
+            written.append(path)
+            write_plots(document, folder, f"dmcert load {workload.name}", slo)
+            print_report(console, summary, verdicts, folder)
+            return Leg(folder, summary)
+
         try:
             console.print(f"dmcert load {workload.name}: {workload.description}")
             console.print(f"target {redactor.text(root)}; run prefix {plan.prefix}")
             data_set = prepare(session, plan)
             console.print(f"data set prepared: {_counts(data_set)} in {data_set.seconds:.1f} s")
-            outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
+            if args.find_capacity:
+                found = search_capacity(
+                    lambda rate, users: leg(reports / step_folder(rate), rate, users),
+                    start_rate=settings_args["rate"] or DEFAULT_START_RATE,
+                    min_users=args.users,
+                    budget_s=options.parse_duration(args.budget),
+                    step_s=settings_args["duration_s"],
+                )
+            elif args.repeat > 1:
+                legs = [leg(reports / f"run-{n + 1}") for n in range(args.repeat)]
+            else:
+                legs = [leg(reports)]
         finally:
             residue = _clean_up(session, plan.prefix, data_set, keys, args.keep_data, console)
             session.close()
+            for path in written:
+                _record_residue(path, residue)
 
-    document = _recording(reports, outcome)
-    environment = _environment(args, launch, root, embedded, key.name, data_set, residue, slo)
-    summary, verdicts = build_summary(
-        workload.name, document, slo, environment, "hard_limit" if outcome.hard_stopped else None
-    )
-    if outcome.hard_stopped:
-        summary["breaches"].append(
-            f"the run did not stop by itself and was terminated after {launch.hard_limit_s:g} s"
+    if args.find_capacity:
+        return report_capacity(found, reports, slo, workload.name, console)
+    if args.repeat > 1:
+        aggregate = write_aggregate(legs, reports)
+        console.print(
+            f"{len(legs)} runs: {', '.join(leg.summary['verdict'] for leg in legs)}; "
+            f"aggregate: {reports / 'repeats.json'}"
         )
-        summary["verdict"] = "fail"
-    (reports / "summary.json").write_text(
-        redactor.text(json.dumps(summary, indent=2)) + "\n", encoding="utf-8"
-    )
-    write_plots(document, reports, f"dmcert load {workload.name}")
-    print_report(console, summary, verdicts, reports)
-    return EXIT_OK if summary["verdict"] == "pass" else EXIT_FAILED
+        return EXIT_OK if aggregate["verdict"] == "pass" else EXIT_FAILED
+    return EXIT_OK if legs[0].summary["verdict"] == "pass" else EXIT_FAILED
+
+
+def _record_residue(path: Path, residue: list[str]) -> None:
+    """Each summary names what the clean-up after all the runs left behind."""
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary["environment"]["residue"] = residue
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def _workload_set(
+    workload: Workload, launch: Launch, data_set: DataSet, lists: dict[str, int | None]
+) -> dict[str, Any]:
+    """What the run worked on: two runs are comparable only when all of this is equal."""
+    settings = launch.settings
+    return {
+        "workload": workload.name,
+        "model": "open" if settings.open_model else "closed",
+        "users": launch.users,
+        "rate_per_s": settings.rate,
+        "wait_s": list(settings.wait),
+        "duration_s": settings.duration_s,
+        "max_requests": settings.max_requests,
+        "batch_size": settings.batch_size,
+        "workers": launch.workers + launch.remote_workers,
+        "data_set": data_set.counts,
+        "records_per_list": lists,
+        "pages_per_walk": {
+            name: None if count is None else max(1, math.ceil(count / LIST_PAGE_LIMIT))
+            for name, count in lists.items()
+        },
+        "dmcert_version": __version__,
+    }
 
 
 def _workload(name: str | None) -> Workload:
@@ -139,6 +217,14 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
     wait = options.parse_wait(args.wait)
     if rate and wait != (0.0, 0.0):
         raise UsageError("--wait is for the closed model; --rate sets the pace by itself")
+    if args.repeat < 1:
+        raise UsageError("--repeat must be at least 1")
+    if args.find_capacity:
+        if args.repeat > 1:
+            raise UsageError("--find-capacity runs its own steps; it takes no --repeat")
+        if wait != (0.0, 0.0):
+            raise UsageError("--find-capacity steps the open model's rate; it takes no --wait")
+        options.parse_duration(args.budget)
     return {
         "batch_size": args.batch_size,
         "rate": rate,
@@ -211,7 +297,6 @@ def _environment(
     embedded: bool,
     key_name: str,
     data_set: DataSet,
-    residue: list[str],
     slo: Any,
 ) -> dict[str, Any]:
     settings = launch.settings
@@ -240,7 +325,8 @@ def _environment(
         "data_set": data_set.counts,
         "prepare_s": data_set.seconds,
         "keep_data": bool(args.keep_data),
-        "residue": residue,
+        "residue": [],  # filled in once the clean-up after the last run is done
+        "build_label": args.label,
         "slo_file": slo.path,
         "command": _replay(args),
     }
@@ -260,4 +346,8 @@ def _replay(args: argparse.Namespace) -> str:
         parts += ["--workers", str(args.workers)]
     if args.slo:
         parts += ["--slo", args.slo]
+    if args.repeat > 1:
+        parts += ["--repeat", str(args.repeat)]
+    if args.find_capacity:
+        parts += ["--find-capacity", "--budget", args.budget]
     return " ".join(parts)

@@ -1,15 +1,28 @@
-"""`dmcert load --compare A/summary.json B/summary.json`: two runs side by side, B judged
-against A (the baseline). The benchmarking workflow for two builds.
+"""`dmcert load --compare A B`: two builds' runs side by side, B judged against A (the
+baseline), each side a summary.json or a folder of `--repeat` runs.
 
-A regression, with threshold t (percent):
-- latency (p50, p95, p99, p99.9): B > A * (1 + t/100);
-- throughput (requests/s, rows/s): B < A * (1 - t/100);
-- error ratio: B > A * (1 + t/100) and at least 0.1 percentage point above A.
-Exit 1 when any is flagged, 0 otherwise.
+Like with like first: runs whose workload set (workload, model, users or rate, duration,
+batch size, records per list, pages per walk, dmcert version) differs are refused, exit 2
+naming what differs, unless `--force`.
+
+Then every endpoint and figure (figures.FIGURES) is judged, as benchstat judges benchmarks,
+in one of two ways:
+- builds run at the same time (their runs share at least MIN_PAIRS full intervals of the
+  wall clock): each shared interval is a pair, both sides under the same machine load at
+  that moment, and a Wilcoxon signed-rank test asks whether the paired change is zero;
+- otherwise each run is one sample (its figure for the whole run), and a Mann-Whitney U
+  test asks whether the runs differ. Intervals of separate runs are never pooled as
+  independent samples: they share their run's conditions (see load/README.md).
+Holm's correction runs over the whole comparison; "~" marks a change that is not
+significant, "?" too few samples to judge (one run per side, or too few pairs). A
+regression is a change that is significant, in the worse direction, and beyond the
+threshold t (percent; for the error ratio also at least 0.1 percentage point). Exit 1 when
+any is flagged, 0 otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,36 +32,77 @@ from rich.console import Console
 from rich.table import Table
 
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
-from dmcert.load.hdr import PERCENTILES
-from dmcert.load.summary import SCHEMA
+from dmcert.load.figures import FIGURES, Figure
+from dmcert.load.significance import ALPHA, Change, judge, judge_paired, significant
+from dmcert.load.summary import READABLE_SCHEMAS
+from dmcert.options import reports_dir
 
-ERROR_RATIO_FLOOR = 0.001
-# metric label -> (how to read it from endpoint stats, higher is worse)
-METRICS: dict[str, tuple[tuple[str, ...], bool]] = {
-    **{
-        f"{percentile.label} ms": (("latency_ms", percentile.label), True)
-        for percentile in PERCENTILES
-        if percentile.compared
-    },
-    "req/s": (("rps",), False),
-    "rows/s": (("rows_per_s",), False),
-    "error ratio": (("error_ratio",), True),
-}
+MIN_PAIRS = 6  # intervals both runs share before they are compared pair by pair
+ERROR_RATIO_FLOOR_PP = 0.1  # an error ratio must rise by at least this many percentage points
+COMPARE_PLOT = "compare.png"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: where it was read from and its runs' summaries."""
+
+    path: str
+    runs: list[dict[str, Any]]
+
+    @property
+    def workload(self) -> str:
+        return self.runs[0]["workload"]
+
+    def _stats(self, run: dict[str, Any], endpoint: str) -> dict[str, Any] | None:
+        return run["total"] if endpoint == "total" else run["endpoints"].get(endpoint)
+
+    def intervals(self, endpoint: str, figure: Figure) -> dict[str, float]:
+        """The figure in each full interval of every run, by the interval's start."""
+        merged: dict[str, float] = {}
+        for run in self:
+            values = run.get("intervals", {}).get("samples", {}).get(endpoint, {})
+            found = values.get(figure.label, {})
+            if isinstance(found, dict):  # schema /2 kept no interval times
+                merged.update(found)
+        return merged
+
+    def run_values(self, endpoint: str, figure: Figure) -> list[float]:
+        """The figure for each whole run: one sample per run."""
+        values = [figure.of_stats(self._stats(run, endpoint)) for run in self]
+        return [value for value in values if value is not None]
+
+    def __iter__(self):
+        return iter(self.runs)
 
 
 @dataclass(frozen=True)
 class Row:
     endpoint: str
-    metric: str
-    a: float | None
-    b: float | None
+    figure: Figure
+    change: Change
+    significant: bool
     regression: bool
+    judgeable: bool  # there were enough samples for the test to reach significance
 
     @property
-    def change_percent(self) -> float | None:
-        if self.a is None or self.b is None or self.a == 0:
-            return None
-        return (self.b - self.a) / self.a * 100
+    def worse(self) -> bool:
+        delta = self.change.change
+        if delta is None or delta == 0:
+            return False
+        return (delta > 0) == self.figure.higher_is_worse
+
+    @property
+    def mark(self) -> str:
+        """benchstat's notation: "~" no significant change, "?" cannot judge."""
+        if self.change.p_value == 1.0 and self.change.min_p == 1.0:
+            return "~"  # every sample equal on both sides
+        if not self.judgeable:
+            return "?"
+        if not self.significant:
+            return "~"
+        if self.regression:
+            return "REGRESSION"
+        return "worse" if self.worse else "better"
 
 
 def read_summary(path: Path | str) -> dict[str, Any]:
@@ -59,78 +113,183 @@ def read_summary(path: Path | str) -> dict[str, Any]:
         raise UsageError(f"summary not found: {path}") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"cannot read summary {path}: {exc.__class__.__name__}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise UsageError(f"{path} is not a dmcert load summary.json ({SCHEMA})")
+    if not isinstance(data, dict) or data.get("schema") not in READABLE_SCHEMAS:
+        raise UsageError(f"{path} is not a dmcert load summary.json ({READABLE_SCHEMAS[-1]})")
     return data
 
 
-def compare(a: dict[str, Any], b: dict[str, Any], threshold: float) -> list[Row]:
-    """One row per endpoint and metric present in either run ("total" last)."""
-    names = sorted(set(a["endpoints"]) | set(b["endpoints"]))
-    rows: list[Row] = []
+def read_side(path: str) -> Side:
+    """A summary.json, a report folder holding one, or a folder of run-N report folders."""
+    where = Path(path)
+    if where.is_dir():
+        if (where / "summary.json").is_file():
+            return Side(path, [read_summary(where / "summary.json")])
+        runs = sorted(
+            where.glob("run-*/summary.json"), key=lambda p: int(p.parent.name.split("-")[1])
+        )
+        if not runs:
+            raise UsageError(f"{where} holds no summary.json and no run-N/summary.json")
+        return Side(path, [read_summary(run) for run in runs])
+    return Side(path, [read_summary(where)])
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): value}
+
+
+def _workload_sets(side: Side) -> dict[str, list[Any]]:
+    """Each workload-set field and its value in each run of the side."""
+    flats = [_flatten(run["environment"].get("workload_set") or {}) for run in side.runs]
+    keys = sorted({key for flat in flats for key in flat})
+    return {key: [flat.get(key) for flat in flats] for key in keys}
+
+
+def workload_differences(a: Side, b: Side) -> list[str]:
+    """What makes the two sides' runs unlike: empty when they worked on the same thing."""
+    if a.workload != b.workload:
+        return [f"workload A {a.workload}, B {b.workload}"]
+    missing = [
+        side.path
+        for side in (a, b)
+        if any("workload_set" not in run["environment"] for run in side.runs)
+    ]
+    if missing:
+        return [f"{', '.join(missing)} does not record its data set (an older dmcert)"]
+    sets_a, sets_b = _workload_sets(a), _workload_sets(b)
+    differences = []
+    for key in sorted(set(sets_a) | set(sets_b)):
+        values_a, values_b = sets_a.get(key), sets_b.get(key)
+        if values_a != values_b:
+            differences.append(f"{key} A {_values(values_a)}, B {_values(values_b)}")
+    return differences
+
+
+def _values(values: list[Any] | None) -> str:
+    if not values:
+        return "-"
+    distinct = list(dict.fromkeys(json.dumps(value) for value in values))
+    return distinct[0] if len(distinct) == 1 else "/".join(json.dumps(v) for v in values)
+
+
+def compare(a: Side, b: Side, threshold: float) -> list[Row]:
+    """One row per endpoint and figure present in either side ("total" last)."""
+    names = sorted({name for side in (a, b) for run in side.runs for name in run["endpoints"]})
+    judged: list[tuple[str, Figure, Change]] = []
     for name in [*names, "total"]:
-        stats_a = a["total"] if name == "total" else a["endpoints"].get(name)
-        stats_b = b["total"] if name == "total" else b["endpoints"].get(name)
-        for metric, (path, _) in METRICS.items():
-            value_a, value_b = _read(stats_a, path), _read(stats_b, path)
-            if metric == "rows/s" and not (value_a or value_b):
-                continue
-            rows.append(
-                Row(name, metric, value_a, value_b, _worse(metric, value_a, value_b, threshold))
-            )
+        for figure in FIGURES:
+            at_a, at_b = a.intervals(name, figure), b.intervals(name, figure)
+            shared = sorted(set(at_a) & set(at_b), key=float)
+            if len(shared) >= MIN_PAIRS:
+                pairs = [(at_a[at], at_b[at]) for at in shared]
+                if figure.label == "rows/s" and not any(x or y for x, y in pairs):
+                    continue
+                change = judge_paired(pairs, ratio=figure.ratio)
+            else:
+                runs_a, runs_b = a.run_values(name, figure), b.run_values(name, figure)
+                if figure.label == "rows/s" and not any(runs_a + runs_b):
+                    continue
+                change = judge(runs_a, runs_b, ratio=figure.ratio)
+            judged.append((name, figure, change))
+    flags, judgeable = significant([change for _, _, change in judged])
+    rows = []
+    for (name, figure, change), sig, ok in zip(judged, flags, judgeable, strict=True):
+        row = Row(name, figure, change, sig, False, ok)
+        regression = sig and row.worse and _beyond(row, threshold)
+        rows.append(Row(name, figure, change, sig, regression, ok))
     return rows
 
 
-def _read(stats: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
-    value: Any = stats
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _worse(metric: str, a: float | None, b: float | None, threshold: float) -> bool:
-    if a is None or b is None:
+def _beyond(row: Row, threshold: float) -> bool:
+    change = row.change
+    if change.change is None:
         return False
-    factor = threshold / 100
-    if metric == "error ratio":
-        return b > a * (1 + factor) and b - a >= ERROR_RATIO_FLOOR
-    if METRICS[metric][1]:
-        return b > a * (1 + factor)
-    return b < a * (1 - factor)
+    if row.figure.ratio:
+        relative_ok = not change.a or abs(change.b - change.a) / change.a * 100 > threshold
+        return abs(change.change) >= ERROR_RATIO_FLOOR_PP and relative_ok
+    return abs(change.change) > threshold
 
 
-def compare_command(path_a: str, path_b: str, threshold: float, console: Console) -> int:
+def compare_command(args: argparse.Namespace, console: Console) -> int:
+    threshold = args.threshold
     if threshold < 0:
         raise UsageError("--threshold must be a non-negative percentage")
-    a, b = read_summary(path_a), read_summary(path_b)
-    rows = compare(a, b, threshold)
-    table = Table(title=f"A: {path_a} ({a['workload']})   B: {path_b} ({b['workload']})")
-    for column in ("endpoint", "metric", "A", "B", "change", ""):
-        table.add_column(column, justify="left" if column in ("endpoint", "metric") else "right")
-    for row in rows:
-        change = row.change_percent
-        table.add_row(
-            row.endpoint,
-            row.metric,
-            _fmt(row.a),
-            _fmt(row.b),
-            "" if change is None else f"{change:+.1f} %",
-            "REGRESSION" if row.regression else "",
+    a, b = read_side(args.compare[0]), read_side(args.compare[1])
+    differences = workload_differences(a, b)
+    if differences and not args.force:
+        raise UsageError(
+            "the runs did not do the same work: " + "; ".join(differences) + " (--force compares"
+            " them anyway)"
         )
-    console.print(table)
+    rows = compare(a, b, threshold)
+    _print_table(console, a, b, rows)
+    for difference in differences:
+        console.print(f"note (--force): {difference}")
+    if any(row.mark == "?" for row in rows):
+        console.print(
+            "? = cannot judge significance: too few samples for the test to reach its share "
+            "of alpha (one per side, or a few runs); repeat both with --repeat N, or run longer"
+        )
     flagged = [row for row in rows if row.regression]
-    if a["workload"] != b["workload"]:
-        console.print(f"note: the runs used different workloads ({a['workload']}, {b['workload']})")
     for row in flagged:
         console.print(
-            f"regression: {row.endpoint} {row.metric} {_fmt(row.a)} -> {_fmt(row.b)} "
-            f"(threshold {threshold:g} %)"
+            f"regression: {row.endpoint} {row.figure.label} {_fmt(row.change.a)} -> "
+            f"{_fmt(row.change.b)} ({_change(row)}, p={row.change.p_value:.2g}; "
+            f"threshold {threshold:g} %)"
         )
     if not flagged:
-        console.print(f"no regression beyond {threshold:g} %")
+        console.print(f"no significant regression beyond {threshold:g} %")
+    reports = reports_dir(args.reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    from dmcert.load.plots import write_compare_plot
+
+    write_compare_plot(a, b, rows, reports / COMPARE_PLOT)
+    console.print(f"A/B overlay: {reports / COMPARE_PLOT}")
     return EXIT_FAILED if flagged else EXIT_OK
+
+
+def _print_table(console: Console, a: Side, b: Side, rows: list[Row]) -> None:
+    table = Table(
+        title=f"A: {a.path} ({a.workload}, {len(a.runs)} run(s))   "
+        f"B: {b.path} ({b.workload}, {len(b.runs)} run(s))   "
+        f"alpha {ALPHA:g}, Holm-corrected over the {sum(r.judgeable for r in rows)} tests "
+        "that could reach it"
+    )
+    for column in ("endpoint", "figure", "A", "B", "change", "95 % CI", "p", "n", ""):
+        table.add_column(column, justify="left" if column in ("endpoint", "figure") else "right")
+    for row in rows:
+        change = row.change
+        table.add_row(
+            row.endpoint,
+            row.figure.label,
+            _fmt(change.a),
+            _fmt(change.b),
+            _change(row),
+            _interval(row),
+            "-" if change.p_value is None else f"{change.p_value:.2g}",
+            f"{change.n_a}+{change.n_b}",
+            row.mark,
+        )
+    console.print(table)
+
+
+def _change(row: Row) -> str:
+    value = row.change.change
+    if value is None:
+        return "-"
+    return f"{value:+.2f} pp" if row.figure.ratio else f"{value:+.1f} %"
+
+
+def _interval(row: Row) -> str:
+    low, high = row.change.low, row.change.high
+    if low is None or high is None:
+        return "-"
+    unit = " pp" if row.figure.ratio else " %"
+    return f"[{low:+.1f}, {high:+.1f}]{unit}"
 
 
 def _fmt(value: float | None) -> str:

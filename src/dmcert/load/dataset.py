@@ -271,3 +271,19 @@ def _delete(session: ApiSession, collection: str, identifier: str) -> str | None
     except DmcertError as exc:
         return str(exc)
     return None
+
+
+COUNTED_LISTS = ("locations", "products", "orders", "inventory")
+COUNT_BUDGET_S = 30.0
+
+
+def count_lists(session: ApiSession) -> dict[str, int | None]:
+    """How many records each list holds as a run starts (None: not counted to its end within
+    the time budget). The lists a walk pages through, so two runs are compared like with like:
+    another run's leftovers make every walk longer."""
+    deadline = time.monotonic() + COUNT_BUDGET_S
+    counts: dict[str, int | None] = {}
+    for collection in COUNTED_LISTS:
+        seen = sum(1 for _ in session.walk(collection, deadline))
+        counts[collection] = seen if time.monotonic() < deadline else None
+    return counts

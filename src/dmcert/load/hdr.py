@@ -64,8 +64,26 @@ def new_histogram(significant_figures: int = SIGNIFICANT_FIGURES) -> HdrHistogra
 
 
 def record_ms(histogram: HdrHistogram, latency_ms: float) -> None:
-    micros = round(latency_ms * 1000)
-    histogram.record_value(min(max(micros, LOWEST_US), HIGHEST_US))
+    """`histogram.record_value` for one latency, inlined: it runs three times per request in
+    the generator, and hdrh's pure-Python version (bin() strings, four method calls) was a
+    fifth of the generator's CPU. `int.bit_length()` is hdrh's `64 - _clz()`; the test
+    suite checks both give the same counts."""
+    micros = min(max(round(latency_ms * 1000), LOWEST_US), HIGHEST_US)
+    h = histogram
+    bucket = (
+        (micros | h.sub_bucket_mask).bit_length()
+        - h.unit_magnitude
+        - h.sub_bucket_half_count_magnitude
+        - 1
+    )
+    sub_bucket = micros >> (bucket + h.unit_magnitude)
+    index = ((bucket + 1) << h.sub_bucket_half_count_magnitude) + sub_bucket
+    h.counts[index - h.sub_bucket_half_count] += 1
+    h.total_count += 1
+    if micros < h.min_value:
+        h.min_value = micros
+    if micros > h.max_value:
+        h.max_value = micros
 
 
 def encode(histogram: HdrHistogram) -> str:
@@ -202,12 +220,21 @@ class Recording:
         rows: int = 0,
         at: float,
     ) -> None:
-        """One finished request; `at` is its completion time (epoch seconds)."""
-        self.endpoints.setdefault(name, EndpointRecord()).record(
-            latency_ms, service_ms, error, rows
-        )
+        """One finished request; `at` is its completion time (epoch seconds).
+
+        On the generator's hot path: histograms are made only for a new endpoint or time
+        bucket (never one per request, as `setdefault(name, EndpointRecord())` would)."""
+        record = self.endpoints.get(name)
+        if record is None:
+            record = self.endpoints[name] = EndpointRecord()
+        record.record(latency_ms, service_ms, error, rows)
         bucket = int(at // self.bucket_s) * self.bucket_s
-        point = self.series.setdefault(bucket, {}).setdefault(name, SeriesPoint())
+        points = self.series.get(bucket)
+        if points is None:
+            points = self.series[bucket] = {}
+        point = points.get(name)
+        if point is None:
+            point = points[name] = SeriesPoint()
         record_ms(point.latency, latency_ms)
         point.requests += 1
         if error is None:

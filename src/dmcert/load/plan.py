@@ -17,6 +17,7 @@ KEYS_ENV = "DMCERT_LOAD_KEYS"  # path of the keys file (target profile)
 KEY_NAME_ENV = "DMCERT_LOAD_KEY"  # which key of it to use
 PROGRESS_MARK = "DMCERT-PROGRESS "  # prefix of the master's progress lines (JSON follows)
 RECORDING_FILE = "recording.json"  # the merged recording the master writes
+USERS_COUNTER = "active users "  # + bucket start: a recording counter, the users then active
 
 
 def new_run_prefix() -> str:

@@ -1,14 +1,18 @@
 """summary.json: per-endpoint numbers from the merged HDR recording, the SLO verdicts and the
 environment of the run. It is what `dmcert load --compare` reads back.
 
-Schema (`"schema": "dmcert-load-summary/2"`; /1 called the workload `profile`, and
-environment.data_set and prepare_s `seeded` and `seed_s`):
+Schema (`"schema": "dmcert-load-summary/3"`; /3 added intervals, checks.generator and
+environment.workload_set; /1 called the workload `profile`, and environment.data_set and
+prepare_s `seeded` and `seed_s`):
     workload, verdict ("pass" | "fail"), breaches [str], started, finished (ISO 8601),
     elapsed_s, stopped_by ("duration" | "max_requests" | "terminated" | "hard_limit"),
     endpoints {NAME: STATS}, total STATS,
     slo {file, sha256, verdicts [{scope, slo, limit, actual, ok, exercised}]},
-    checks {walks: {list: n}, walk_duplicates: n},
-    environment {...}
+    checks {walks: {list: n}, walk_duplicates: n, generator: {sends, late_after_wait}},
+    intervals {bucket_s, count, samples {NAME or "total": {FIGURE: [one value per full
+        interval]}}} (figures.FIGURES; what `--compare` tests),
+    environment {..., workload_set {...}: what the run worked on, `--compare` refuses to
+        compare runs whose workload_set differs}
 STATS: requests, failures, error_ratio, rps, rows, rows_per_s,
     latency_ms {min, mean, p50 ... p99.9 (one per hdr.PERCENTILES), max} (from the intended
     start),
@@ -20,10 +24,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from dmcert.load.figures import interval_samples
 from dmcert.load.hdr import EndpointRecord, Recording, latency_stats
 from dmcert.load.slo import SloFile, Verdict, evaluate
 
-SCHEMA = "dmcert-load-summary/2"
+SCHEMA = "dmcert-load-summary/3"
+READABLE_SCHEMAS = ("dmcert-load-summary/2", SCHEMA)  # /2 has no intervals
 ERRORS_SHOWN = 20
 
 
@@ -58,7 +64,8 @@ def build_summary(
 ) -> tuple[dict[str, Any], list[Verdict]]:
     """The summary of one run from the master's recording document."""
     recording = Recording.from_json(document["recording"])
-    elapsed = max(0.0, float(document["finished"]) - float(document["started"]))
+    started, finished = float(document["started"]), float(document["finished"])
+    elapsed = max(0.0, finished - started)
     endpoints = {
         name: endpoint_stats(record, elapsed)
         for name, record in sorted(recording.endpoints.items())
@@ -92,7 +99,12 @@ def build_summary(
                 if name.startswith("walks ")
             },
             "walk_duplicates": counters.get("walk duplicates", 0),
+            "generator": {
+                "sends": counters.get("open-model sends", 0),
+                "late_after_wait": counters.get("generator late", 0),
+            },
         },
+        "intervals": interval_samples(recording, started, finished),
         "workers": document.get("workers", {}),
         "environment": environment,
     }

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -57,6 +58,7 @@ _SLOW_LIST_SECONDS = 1.2
 _MAX_REQUEST_LINE = 4094
 _MAX_HEADERS = 8190
 _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
+_SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
 
 
 def build_router() -> Router:
@@ -116,6 +118,7 @@ class ReferenceApi:
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
+        arrived = time.perf_counter()
         settings = self.settings
         if settings.chose("server_request_limits"):
             refused = _server_limit(request)
@@ -155,7 +158,11 @@ class ReferenceApi:
         result = await run_in_threadpool(self.process, incoming)
         if settings.has("slow_lists") and request.method in ("GET", "HEAD") and _is_list(api):
             await anyio.sleep(_SLOW_LIST_SECONDS)
-        return self._render(result)
+        response = self._render(result)
+        if settings.has("slow_location_list") and _is_list(api) and api[0] == "locations":
+            # +30 % of everything the answer took here, from arrival to the rendered body
+            await anyio.sleep((time.perf_counter() - arrived) * _SLOW_LOCATION_LIST_FACTOR)
+        return response
 
     def _next_request(self) -> int:
         with self._count_lock:

@@ -283,6 +283,11 @@ FAULTS: Registry[Fault] = Registry(
             caught_elsewhere="tests/test_load.py: the p95 SLO gate names it",
         ),
         Fault(
+            "slow_location_list",
+            "GET /locations/ answers 30 % later: it sleeps 30 % of the time the answer took",
+            caught_elsewhere="tests/test_load_compare.py: --compare flags GET /locations/ only",
+        ),
+        Fault(
             "flaky_5xx",
             "every 10th API request answers 503",
             ("LIM-004",),

@@ -2,15 +2,20 @@
 up to the rows sent, a list page is well-formed and repeats nothing within a walk, a lookup
 returns the rows of the identifier it asked for.
 
-Pure functions, each returning a problem description or None. They run inside the Locust
-processes (`tasks` and the benchmark locustfile call them) but import nothing from Locust, so
-tests call them directly. Messages are deliberately free of per-request values so failures
-group into a few kinds.
+Pure functions, each returning a problem description or None. List pages, the bulk of a
+generator's work, are decoded and checked in one pass by a typed msgspec decoder. They run
+inside the Locust processes (`tasks` and the benchmark locustfile call them) but import
+nothing from Locust, so tests call them directly. Messages are deliberately free of
+per-request values so failures group into a few kinds.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import msgspec
+import orjson
+from msgspec import UNSET
 
 
 def bulk_summary_problem(body: Any, *, total: int, created: int, updated: int) -> str | None:
@@ -27,21 +32,67 @@ def bulk_summary_problem(body: Any, *, total: int, created: int, updated: int) -
     return None
 
 
-def record_identity(collection: str, record: dict[str, Any]) -> Any:
+class Entry(msgspec.Struct):
+    """A list entry as a walk reads it: only the fields that tell entries apart. The decoder
+    checks that the entry is a JSON object and skips every other field unread."""
+
+    id: Any = UNSET
+    code: Any = UNSET
+    sku: Any = UNSET
+    order_number: Any = UNSET
+    location_code: Any = UNSET
+    sku_code: Any = UNSET
+
+
+class Pagination(msgspec.Struct):
+    next_cursor: Any = None
+
+
+class ListPage(msgspec.Struct):
+    """A list page: `data` a list of objects, and a `pagination` object."""
+
+    data: list[Entry]
+    pagination: Pagination
+
+
+_PAGE = msgspec.json.Decoder(ListPage)
+_NATURAL_KEYS = {
+    "locations": ("code",),
+    "products": ("sku",),
+    "orders": ("order_number",),
+    "inventory": ("location_code", "sku_code"),
+}
+
+
+def record_identity(collection: str, entry: Entry) -> Any:
     """How a list entry is told apart: its `id`, or its natural key when it has none."""
-    if "id" in record:
-        return record["id"]
-    natural = {
-        "locations": ("code",),
-        "products": ("sku",),
-        "orders": ("order_number",),
-        "inventory": ("location_code", "sku_code"),
-    }[collection]
-    return tuple(record.get(field) for field in natural)
+    if entry.id is not UNSET:
+        return entry.id
+    return tuple(getattr(entry, field, None) for field in _NATURAL_KEYS[collection])
+
+
+def decode_page(content: bytes, limit: int) -> tuple[ListPage | None, str | None]:
+    """The page and None, or None and what is wrong with it. One pass: the typed decoder
+    checks the shape while it parses, and skips what no check reads; only a page it
+    rejects is parsed again, to name the problem."""
+    try:
+        page = _PAGE.decode(content)
+    except msgspec.DecodeError:
+        try:
+            body = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return None, "list page: body is not JSON"
+        return None, page_problem(body, limit) or "list page: not a list page"
+    if len(page.data) > limit:
+        return None, "list page: more entries than the limit"
+    cursor = page.pagination.next_cursor
+    if cursor is not None and (not isinstance(cursor, str) or not cursor):
+        return None, "list page: next_cursor is neither a string nor null"
+    return page, None
 
 
 def page_problem(body: Any, limit: int) -> str | None:
-    """A list page: `data` a list of objects of at most `limit`, and `pagination`."""
+    """A decoded list page: `data` a list of objects of at most `limit`, and `pagination`."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return "list page: data is not a list"
     if not all(isinstance(record, dict) for record in body["data"]):

@@ -34,6 +34,7 @@ from dmcert.load.plan import (
     KEYS_ENV,
     PROGRESS_MARK,
     RECORDING_FILE,
+    USERS_COUNTER,
     RunSettings,
 )
 
@@ -204,6 +205,7 @@ def _on_test_start(environment: Environment, **_: Any) -> None:
         STATE.started = time.time()
         gevent.spawn(_control, environment)
         gevent.spawn(_progress, environment)
+        gevent.spawn(_sample_users, environment)
 
 
 def _on_test_stop(environment: Environment, **_: Any) -> None:
@@ -289,3 +291,18 @@ def _progress(environment: Environment) -> None:
             "p95_ms": total.get_current_response_time_percentile(0.95),
         }
         print(PROGRESS_MARK + json.dumps(line), flush=True)
+
+
+USERS_SAMPLE_S = 0.25
+
+
+def _sample_users(environment: Environment) -> None:
+    """The most users active in each time bucket, for the throughput plot (the master's
+    count covers every worker; only the master writes these counters)."""
+    counters = STATE.recording.counters
+    width = STATE.settings.bucket_s
+    while True:
+        bucket = int(time.time() // width) * width
+        key = f"{USERS_COUNTER}{bucket}"
+        counters[key] = max(counters.get(key, 0), environment.runner.user_count)
+        gevent.sleep(USERS_SAMPLE_S)

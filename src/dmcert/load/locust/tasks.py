@@ -45,23 +45,20 @@ class ListWalker:
             path += f"&cursor={encoded(self.cursor)}"
         new_ids: list[Any] = []
 
-        def check(body: Any) -> str | None:
-            problem = checks.page_problem(body, LIST_PAGE_LIMIT)
-            if problem:
-                return problem
-            ids = [checks.record_identity(collection, record) for record in body["data"]]
+        def check(page: checks.ListPage) -> str | None:
+            ids = [checks.record_identity(collection, entry) for entry in page.data]
             if len(set(ids)) != len(ids) or self.seen.intersection(ids):
                 STATE.recording.count("walk duplicates")
                 return "list walk: a record appeared twice in one walk"
             new_ids.extend(ids)
             return None
 
-        body = self.user.call("GET", path, f"GET /{collection}/", check=check)
-        if body is None:  # failed page: abandon this walk, start the next list afresh
+        page = self.user.call("GET", path, f"GET /{collection}/", check=check, page=LIST_PAGE_LIMIT)
+        if page is None:  # failed page: abandon this walk, start the next list afresh
             self._next_list()
             return
         self.seen.update(new_ids)
-        self.cursor = body["pagination"].get("next_cursor")
+        self.cursor = page.pagination.next_cursor
         if self.cursor is None:
             STATE.recording.count(f"walks {collection}")
             self._next_list()
