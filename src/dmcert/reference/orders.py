@@ -389,13 +389,19 @@ def _refuse_if_shipped(settings: Settings, row: RowMapping) -> None:
         raise service_error("A shipped order cannot be cancelled.")
 
 
+_STALE_ROWS: dict[str, Any] = {}
+"""The stale_cancel fault's cache: the first row a cancel read, per order id."""
+
+
 def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
-    """Fault stale_cancel: the order is read, and after a pause written back whole with
-    status cancelled, undoing any update committed in between (a lost update)."""
+    """Fault stale_cancel: the order is read through a cache that PUTs never invalidate, and
+    after a pause written back whole with status cancelled, undoing any update committed
+    since the first cancel read it (a lost update, whichever cancel writes last)."""
     with call.db.read() as conn:
         row = find(conn, orders, lookup_column(call), key)
     if row is None:
         raise call.missing(WHAT)
+    row = _STALE_ROWS.setdefault(row["id"], row)
     _refuse_if_shipped(call.settings, row)
     time.sleep(4 * RACE_PAUSE)  # as long as a burst of updates needs to commit
     stale = {name: value for name, value in row.items() if name != "id"}
