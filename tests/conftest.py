@@ -84,3 +84,9 @@ def html_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.self_validation.tally import write_tallies
+
+    write_tallies(terminalreporter)

@@ -20,11 +20,7 @@ import pytest
 from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
 from tests.conftest import user_environment
-
-FAULT_TALLY = "self_validation_fault"  # user property: [fault, which tests, caught]
-VARIANT_TALLY = "self_validation_variant"  # user property: [variant, passed, warnings]
-"""Each run's outcome travels as a user property of its test report, so the tally at the end
-counts every run, also when the tests ran in pytest-xdist workers."""
+from tests.self_validation.tally import FAULT_TALLY
 
 
 @dataclass(frozen=True)
@@ -90,35 +86,3 @@ def assert_caught(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..
         )
 
     return check
-
-
-def _tallied(terminalreporter, name: str) -> list[list]:
-    return [
-        value
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", None) == "call"
-        for key, value in getattr(report, "user_properties", ())
-        if key == name
-    ]
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    variants = _tallied(terminalreporter, VARIANT_TALLY)
-    if variants:
-        for variant, _passed, warned in sorted(variants):
-            shown = ", ".join(warned) or "none"
-            terminalreporter.write_line(f"variant {variant}: SHOULD warnings {shown}")
-        passed = sum(passed for _, passed, _ in variants)
-        terminalreporter.write_line(
-            f"self-validation: {passed}/{len(variants)} conformant variants passed"
-        )
-    injections = _tallied(terminalreporter, FAULT_TALLY)
-    if injections:
-        faults = {fault for fault, _, _ in injections}
-        missed = {fault for fault, _, caught in injections if not caught}
-        terminalreporter.write_line(
-            f"self-validation: {len(faults - missed)}/{len(faults)} injected faults caught by "
-            f"the suite ({sum(caught for *_, caught in injections)}/{len(injections)} "
-            "injections blamed on the right requirements)"
-        )

@@ -11,7 +11,8 @@ import pytest
 
 from dmcert.reference.server import RunningTarget
 from dmcert.reference.variants import VARIANTS
-from tests.self_validation.conftest import VARIANT_TALLY, run_check
+from tests.self_validation.conftest import run_check
+from tests.self_validation.tally import VARIANT_TALLY
 
 
 @pytest.mark.slow
