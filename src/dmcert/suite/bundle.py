@@ -184,7 +184,10 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     if not data.startswith(b"\x1f\x8b"):
         raise NotABundle(f"{path} is not a dmcert bundle (not a gzip archive)")
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        # The whole stream first: gzip checks its CRC only at the end, and a tar reader
+        # that stops early on damaged data would take a damaged bundle for another file.
+        archive = gzip.decompress(data)
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
             members = _members(tar)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise DamagedBundle(f"the archive is damaged ({exc})") from None
