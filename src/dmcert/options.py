@@ -3,6 +3,7 @@ written once so the three entry points cannot drift apart."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,18 @@ def reports_dir(given: str | Path | None) -> Path:
     if reports.exists() and not reports.is_dir():
         raise UsageError(f"--reports {reports} exists and is not a directory")
     return reports
+
+
+def create_reports_dir(reports: Path) -> None:
+    """Create the reports directory and prove a file can be written into it, before the
+    run: a run must not find out at its end that it cannot write its reports."""
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=reports, prefix=".dmcert-write-test-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise UsageError(f"--reports {reports}: cannot write there ({reason})") from None
 
 
 def check_target_and_keys(target: str | None, keys: str | None) -> None:

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dmcert.contract.toml_file import read_toml
 
 RESOURCE_FIELDS: dict[str, dict[str, str]] = {
     "orders": {
@@ -353,16 +354,7 @@ def load_partners_file(path: Path | str) -> dict[str, Partner]:
     """The `[partners]` table of a TOML file (a partners file, or a target profile holding
     one); other top-level tables are left to their own readers."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PartnerFileError(f"partners file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PartnerFileError(
-            f"cannot read partners file {path}: {exc.__class__.__name__}"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PartnerFileError(f"partners file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "partners file", PartnerFileError)
     if "partners" not in data:
         raise PartnerFileError(f"{path}: no [partners.NAME] table")
     return parse_partners(data["partners"], str(path))

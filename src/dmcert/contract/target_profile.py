@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import ssl
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from dmcert.contract.partners import (
     parse_partners,
 )
 from dmcert.contract.tls import client_context
+from dmcert.contract.toml_file import read_toml
 from dmcert.errors import UsageError
 
 ORDER_IDENTIFIERS = ("external_order_id", "order_number")
@@ -124,14 +124,7 @@ class TargetProfile:
 def load_profile(path: Path | str) -> TargetProfile:
     """Read and validate a keys file; every problem is a one-line UsageError."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"keys file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read keys file {path}: {exc.__class__.__name__}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"keys file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "keys file")
     return parse_profile(data, source=str(path), base=path.parent)
 
 

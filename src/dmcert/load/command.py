@@ -44,7 +44,7 @@ from dmcert.load.report import print_progress, print_report
 from dmcert.load.slo import load_slo
 from dmcert.load.summary import build_summary
 from dmcert.load.workloads import LIST_PAGE_LIMIT, WORKLOADS, Workload
-from dmcert.options import check_target_and_keys, reports_dir
+from dmcert.options import check_target_and_keys, create_reports_dir, reports_dir
 
 SERIES_POINTS = 150  # at most this many time buckets in the plots
 REPORT_WIDTH = 150
@@ -68,7 +68,7 @@ def load_command(args: argparse.Namespace) -> int:
         keys = load_profile(args.keys)
         _full_key(keys, args.keys)
         probe(target)
-    reports.mkdir(parents=True, exist_ok=True)
+    create_reports_dir(reports)
     (reports / RECORDING_FILE).unlink(missing_ok=True)
 
     written: list[Path] = []

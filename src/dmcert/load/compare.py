@@ -35,7 +35,7 @@ from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load.figures import FIGURES, Figure
 from dmcert.load.significance import ALPHA, Change, judge, judge_paired, significant
 from dmcert.load.summary import READABLE_SCHEMAS
-from dmcert.options import reports_dir
+from dmcert.options import create_reports_dir, reports_dir
 
 MIN_PAIRS = 6  # intervals both runs share before they are compared pair by pair
 ERROR_RATIO_FLOOR_PP = 0.1  # an error ratio must rise by at least this many percentage points
@@ -244,7 +244,7 @@ def compare_command(args: argparse.Namespace, console: Console) -> int:
     if not flagged:
         console.print(f"no significant regression beyond {threshold:g} %")
     reports = reports_dir(args.reports)
-    reports.mkdir(parents=True, exist_ok=True)
+    create_reports_dir(reports)
     from dmcert.load.plots import write_compare_plot
 
     write_compare_plot(a, b, rows, reports / COMPARE_PLOT)

@@ -15,11 +15,11 @@ ratio is above it, a throughput floor when the measured rate is below it.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmcert.contract.toml_file import read_toml
 from dmcert.errors import UsageError
 from dmcert.load.hdr import PERCENTILES
 
@@ -91,15 +91,7 @@ def _show(key: str, value: float) -> str:
 def load_slo(path: Path | str) -> SloFile:
     """Read and validate an SLO file; every problem is a one-line UsageError."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"SLO file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read SLO file {path}: {exc.__class__.__name__}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"SLO file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "SLO file")
     unknown = sorted(set(data) - {"defaults", "endpoints", "run"})
     if unknown:
         raise UsageError(f"{path}: unknown table [{unknown[0]}] (use defaults, endpoints, run)")
@@ -108,7 +100,7 @@ def load_slo(path: Path | str) -> SloFile:
         raise UsageError(f'{path}: [endpoints] must hold [endpoints."NAME"] tables')
     return SloFile(
         path=str(path),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         defaults=_limits(data.get("defaults", {}), f"{path} [defaults]", DEFAULT_KEYS),
         endpoints={
             name: _limits(table, f'{path} [endpoints."{name}"]', KEYS)

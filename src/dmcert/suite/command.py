@@ -20,7 +20,12 @@ from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import load_requirements, select
 from dmcert.contract.target_profile import TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
-from dmcert.options import certification_options, check_target_and_keys, reports_dir
+from dmcert.options import (
+    certification_options,
+    check_target_and_keys,
+    create_reports_dir,
+    reports_dir,
+)
 from dmcert.suite import interrupt, preflight
 from dmcert.suite.report import clear_reports, write_junit_placeholder, write_reports
 from dmcert.suite.run import Run
@@ -39,7 +44,7 @@ def check_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--requirement: {exc}") from None
     certification = certification_options(args.bundle, args.sign_key, args.waivers)
     reports = reports_dir(args.reports)
-    preflight.check_reports_dir(reports)
+    create_reports_dir(reports)
     clear_reports(reports, certification["bundle"])
     if args.target:
         target = normalise_target(args.target)

@@ -18,7 +18,12 @@ from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
 from dmcert.errors import DmcertError
-from dmcert.options import certification_options, check_target_and_keys, reports_dir
+from dmcert.options import (
+    certification_options,
+    check_target_and_keys,
+    create_reports_dir,
+    reports_dir,
+)
 from dmcert.suite import interrupt, isolation, preflight
 from dmcert.suite.report import Written, write_reports
 from dmcert.suite.report.junit import NODEID_PROPERTY
@@ -100,7 +105,7 @@ def _start_run(config: pytest.Config) -> Run:
     opt = config.option
     check_target_and_keys(opt.target, opt.keys)
     reports = reports_dir(opt.reports)
-    preflight.check_reports_dir(reports)
+    create_reports_dir(reports)
     isolation.keep_hypothesis_in(reports)
     seed = opt.seed if opt.seed is not None else random.SystemRandom().randrange(2**32)
     common = dict(

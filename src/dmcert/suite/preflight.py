@@ -1,12 +1,9 @@
 """Checks made before the first test, so that a configuration mistake of the user ends in one
-line and exit 2 instead of a run that blames the target for it (or a traceback at the end):
-the reports directory is writable, the keys file declares a usable key, and the target
-accepts every key the file declares usable."""
+line and exit 2 instead of a run that blames the target for it: the keys file declares a
+usable key, and the target accepts every key the file declares usable. (The reports
+directory is proven writable where every command takes it: dmcert.options.create_reports_dir.)"""
 
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import httpx
 
@@ -16,17 +13,6 @@ from dmcert.contract.tls import client_context
 from dmcert.errors import UnreachableError, UsageError
 
 KEY_CHECK_TIMEOUT_S = 10.0
-
-
-def check_reports_dir(reports: Path) -> None:
-    """Create the reports directory and prove a file can be written into it."""
-    try:
-        reports.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=reports, prefix=".dmcert-write-test-"):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise UsageError(f"--reports {reports}: cannot write there ({reason})") from None
 
 
 def check_usable_key(profile: TargetProfile) -> None:
