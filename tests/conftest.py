@@ -39,6 +39,24 @@ def run_dmcert(*args: str, cwd: Path | None = None, timeout: float = 300) -> Com
     return Completed(proc.returncode, proc.stdout, proc.stderr)
 
 
+def check_against(
+    target, reports: Path, *extra: str, cwd: Path | None = None, timeout: float = 300
+) -> Completed:
+    """`dmcert check` as a user runs it against a running target (a RunningTarget)."""
+    return run_dmcert(
+        "check",
+        "--target",
+        target.url,
+        "--keys",
+        str(target.keys_path),
+        "--reports",
+        str(reports),
+        *extra,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

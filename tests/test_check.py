@@ -13,20 +13,7 @@ import pytest
 
 from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
-from tests.conftest import postgres_url, run_dmcert
-
-
-def check_against(target: RunningTarget, reports: Path, *extra: str):
-    return run_dmcert(
-        "check",
-        "--target",
-        target.url,
-        "--keys",
-        str(target.keys_path),
-        "--reports",
-        str(reports),
-        *extra,
-    )
+from tests.conftest import check_against, postgres_url, run_dmcert
 
 
 def assert_no_secret_in(directory: Path, secrets: list[str]) -> None:

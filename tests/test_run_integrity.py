@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dmcert.reference.server import RunningTarget
-from tests.conftest import run_dmcert, user_environment
+from tests.conftest import check_against, run_dmcert, user_environment
 
 DMCERT = [sys.executable, "-m", "dmcert"]
 
@@ -90,26 +90,12 @@ def test_a_signal_mid_run_exits_128_plus_n_with_incomplete_reports_and_no_leftov
     assert {p.name for p in tmp_path.iterdir()} == {"reports", "tmp"}
 
 
-def _check(target: RunningTarget, reports: Path, *extra: str, cwd: Path | None = None):
-    return run_dmcert(
-        "check",
-        "--target",
-        target.url,
-        "--keys",
-        str(target.keys_path),
-        "--reports",
-        str(reports),
-        *extra,
-        cwd=cwd,
-    )
-
-
 @pytest.mark.slow
 def test_a_request_that_crashes_the_target_is_the_one_finding_and_later_tests_are_not_run(
     tmp_path: Path,
 ):
     with RunningTarget(faults=("crash_on_nested_json",)) as target:
-        result = _check(
+        result = check_against(
             target,
             tmp_path / "reports",
             "-k",
@@ -139,7 +125,9 @@ def test_a_request_that_crashes_the_target_is_the_one_finding_and_later_tests_ar
 @pytest.mark.slow
 def test_a_dropped_connection_is_an_err_004_finding_with_its_request(tmp_path: Path):
     with RunningTarget(faults=("drop_connection_on_bad_json",)) as target:
-        result = _check(target, tmp_path / "reports", "--quick", "-k", "test_malformed_bodies")
+        result = check_against(
+            target, tmp_path / "reports", "--quick", "-k", "test_malformed_bodies"
+        )
     assert result.exit_code == 1, result.stdout[-3000:] + result.stderr[-2000:]
     document = json.loads((tmp_path / "reports" / "results.json").read_text())
     (err004,) = [row for row in document["requirements"] if row["id"] == "ERR-004"]

@@ -9,8 +9,6 @@ printed at the end of the test run.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from dmcert.contract.requirements import load_requirements
 from dmcert.reference.server import RunningTarget
-from tests.conftest import user_environment
+from tests.conftest import check_against
 from tests.self_validation.tally import FAULT_TALLY
 
 
@@ -32,35 +30,13 @@ class CheckResult:
 
 def run_check(target: RunningTarget, reports: Path, *extra: str) -> CheckResult:
     """`dmcert check` as a user runs it, against a running target."""
-    command = [
-        sys.executable,
-        "-m",
-        "dmcert",
-        "check",
-        "--target",
-        target.url,
-        "--keys",
-        str(target.keys_path),
-        "--reports",
-        str(reports),
-        "--seed",
-        "1",
-        *extra,
-    ]
-    proc = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=user_environment(),
-    )
+    proc = check_against(target, reports, "--seed", "1", *extra, timeout=600)
     results = reports / "results.json"
     verdicts = {}
     if results.exists():
         document = json.loads(results.read_text(encoding="utf-8"))
         verdicts = {row["id"]: row["verdict"] for row in document["requirements"]}
-    return CheckResult(proc.returncode, verdicts, proc.stdout[-4000:] + proc.stderr[-2000:])
+    return CheckResult(proc.exit_code, verdicts, proc.stdout[-4000:] + proc.stderr[-2000:])
 
 
 @pytest.fixture
