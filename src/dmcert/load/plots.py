@@ -155,17 +155,10 @@ def write_capacity_plot(found: Capacity, slo: SloFile, path: Path, title: str) -
             marker = "x" if step.outcome == "breached" else "s"
             axis.plot([step.rate], [step.latency_ms["p95"] or 0], marker, color="red")
     if found.capacity is not None:
-        axis.axvline(found.capacity, color="green", linestyle="--", linewidth=1)
-        axis.annotate(
-            f" capacity {found.capacity:g}/s", (found.capacity, 0.5),
-            xycoords=("data", "axes fraction"), va="top", fontsize="small", color="green",
-        )  # fmt: skip
+        _rate_line(axis, found.capacity, f" capacity {found.capacity:g}/s", "green", "--", 0.5)
     if found.generator_limit is not None:
-        axis.axvline(found.generator_limit, color="orange", linestyle=":", linewidth=1)
-        axis.annotate(
-            f"generator limit {found.generator_limit:g}/s", (found.generator_limit, 0.9),
-            xycoords=("data", "axes fraction"), va="top", fontsize="small", color="orange",
-        )  # fmt: skip
+        label = f"generator limit {found.generator_limit:g}/s"
+        _rate_line(axis, found.generator_limit, label, "orange", ":", 0.9)
     if rates:
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(ScalarFormatter())
@@ -237,3 +230,12 @@ def _finish(figure: Any, axes: list[Any], path: Path, has_data: bool, legend: An
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def _rate_line(axis: Any, rate: float, label: str, color: str, style: str, height: float) -> None:
+    """A vertical line at an offered rate, labelled at `height` of the axes."""
+    axis.axvline(rate, color=color, linestyle=style, linewidth=1)
+    axis.annotate(
+        label, (rate, height), xycoords=("data", "axes fraction"), va="top",
+        fontsize="small", color=color,
+    )  # fmt: skip
