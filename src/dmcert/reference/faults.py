@@ -316,6 +316,26 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault("mapping_error_400", "MAPPING_ERROR is answered with 400", ("ERR-003",)),
         Fault(
+            "mapping_failure_as_validation_error",
+            "a payload the mapping cannot apply is 400 VALIDATION_ERROR, not MAPPING_ERROR",
+            ("ERR-019",),
+        ),
+        Fault(
+            "array_index_not_reversed",
+            "answers keep the internal name of a field mapped from an array-index path",
+            ("ENV-017",),
+        ),
+        Fault(
+            "nested_array_items_not_reversed",
+            "answers rename a mapped record array (Details) but not its items' fields",
+            ("ENV-018",),
+        ),
+        Fault(
+            "bulk_row_errors_not_reversed",
+            "a partner key's bulk row errors name the internal fields (location_id)",
+            ("ENV-021",),
+        ),
+        Fault(
             "partner_default_identifier_ignored",
             "a partner key's {identifier} skips the partner default_identifier_field",
             ("IDN-010",),

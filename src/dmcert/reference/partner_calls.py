@@ -58,6 +58,8 @@ def map_request(call: Call, mapping: ResourceMapping) -> None:
             drop_static=settings.has("static_value_dropped"),
         )
     except MappingFailure as exc:
+        if settings.has("mapping_failure_as_validation_error"):
+            raise ApiError(400, "VALIDATION_ERROR", f"Mapping failed: {exc}.") from None
         status = 400 if settings.has("mapping_error_400") else 422
         raise ApiError(status, "MAPPING_ERROR", f"Mapping failed: {exc}.") from None
     call.use_mapped(payload)
@@ -80,10 +82,25 @@ def map_result(settings: Settings, mapping: ResourceMapping, result: Result) -> 
 
 def _data(settings: Settings, mapping: ResourceMapping, data: Any) -> Any:
     flat = settings.has("dot_path_written_flat")
+    mapping = _reverse_mapping(settings, mapping)
     if mapping.resource == "inventory":
         if isinstance(data, list):
             return [outbound_row(mapping, row, flat=flat) for row in data]
+        if settings.has("bulk_row_errors_not_reversed"):
+            return data
         return outbound_summary(mapping, data)
     if isinstance(data, list):
         return [outbound_record(mapping, record, flat=flat) for record in data]
     return outbound_record(mapping, data, flat=flat)
+
+
+def _reverse_mapping(settings: Settings, mapping: ResourceMapping) -> ResourceMapping:
+    """The mapping answers are reverse-mapped with: the mapping itself, or (faults) one that
+    forgets its array-index paths or the item fields of its record arrays."""
+    if settings.has("array_index_not_reversed"):
+        fields = tuple((p, i) for p, i in mapping.fields if "[" not in p)
+        mapping = dataclasses.replace(mapping, fields=fields)
+    if settings.has("nested_array_items_not_reversed") and mapping.resource != "inventory":
+        arrays = tuple(dataclasses.replace(array, fields=()) for array in mapping.arrays)
+        mapping = dataclasses.replace(mapping, arrays=arrays)
+    return mapping
