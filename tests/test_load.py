@@ -222,6 +222,48 @@ def test_a_wrong_bulk_summary_fails_the_run(tmp_path: Path):
 
 
 @pytest.mark.slow
+def test_bulk_inventory_with_a_partner_key_sends_the_partners_shape(
+    tmp_path: Path, target: RunningTarget
+):
+    """A mapped key's batches go out in its partner's names and the target maps them back:
+    every summary checks out, and the integration log shows the partner's payload."""
+    start = max((entry["seq"] for entry in target.audit_entries()), default=0)
+    result = load_against(
+        target, tmp_path, "bulk_inventory", "--key", "partner_acumatica",
+        "--users", "2", "--batch-size", "20", "--max-requests", "30",
+    )  # fmt: skip
+    assert result.exit_code == 0, shown(result)
+    summary = summary_of(tmp_path)
+    assert summary["environment"]["key"] == "partner_acumatica"
+    assert summary["environment"]["partner"] == "acumatica"
+    assert summary["endpoints"]["POST /inventory/"]["errors"] == {}
+    sent = [
+        entry
+        for entry in target.audit_entries(start)
+        if entry["path"].endswith("/inventory/") and entry["method"] == "POST"
+    ]
+    assert sent and all(entry["partner"] == "acumatica" for entry in sent)
+    assert all('"Items"' in e["payload"] and '"inventory"' in e["mapped_payload"] for e in sent)
+
+
+@pytest.mark.parametrize(
+    ("key", "workload", "message"),
+    [
+        ("nobody", "bulk_inventory", "no key named 'nobody'"),
+        ("orders_read", "bulk_inventory", "which the key's declared scopes do not allow"),
+        ("partner_acumatica", "list_walk", "only bulk_inventory sends a partner key's payloads"),
+    ],
+)
+def test_a_key_the_workload_cannot_use_is_a_usage_error(
+    key: str, workload: str, message: str, target: RunningTarget, capsys
+):
+    argv = ["load", workload, "--target", target.url, "--keys", str(target.keys_path)]
+    assert main([*argv, "--key", key]) == 2
+    stderr = capsys.readouterr().err
+    assert message in stderr and len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
 def test_compare_of_one_run_each_judges_only_what_its_samples_allow(healthy_run, tmp_path: Path):
     _, reports = healthy_run
     baseline = reports / "summary.json"

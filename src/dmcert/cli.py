@@ -157,6 +157,12 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
         help="bulk_inventory, list_walk, lookup or mixed (see load/README.md)",
     )
     _add_target_options(load)
+    load.add_argument(
+        "--key",
+        metavar="NAME",
+        help="the profile's key that sends the workload's requests (default: the pass-through "
+        "integrations.* key); a partner key's bulk_inventory batches use its mapping",
+    )
     load.add_argument("--users", type=int, default=8, help="concurrent users (closed model)")
     load.add_argument("--spawn-rate", type=float, default=8.0, metavar="R", help="users/s")
     load.add_argument("--rate", metavar="N/s", help="open model: fixed arrival rate")

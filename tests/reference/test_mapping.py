@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dmcert.contract.partner_shape import PartnerShaper
 from dmcert.contract.partners import (
     Partner,
     PartnerFileError,
@@ -222,3 +223,40 @@ def test_shipped_templates_are_illustrative_and_cover_every_transformation():
     }
     assert any(not m.is_active for t in templates.values() for m in t.mappings)
     assert templates["custom"].mappings == ()
+
+
+INTERNAL_PAYLOADS = {
+    "orders": {
+        "order_number": "PO-1",
+        "external_order_id": "EXT-1",
+        "customer_name": "Acme",
+        "customer_info": {"email": "a@example.com"},
+        "notes": "rush",
+        "items": [{"sku_code": "SKU-1", "quantity": 2, "notes": "gift"}],
+    },
+    "products": {"sku": "SKU-1", "quantity": 3, "custom_fields": {"colour": "red"}},
+    "locations": {"code": "A-01", "name": "Aisle A", "zone": "Z1", "aisle": "1"},
+    "inventory": {
+        "inventory": [{"location_code": "A-01", "sku_code": "SKU-1", "quantity": 7}],
+        "notes": "count",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("partner", "resource"),
+    [
+        (p.name, m.resource)
+        for p in shipped_templates().values()
+        for m in p.mappings
+        if m.is_active and (m.fields or m.arrays)
+    ],
+)
+def test_the_partner_shape_clients_send_maps_back_to_the_internal_payload(partner, resource):
+    """The suite and the load runner shape payloads with contract.partner_shape, apart from
+    this engine: the two must agree on what each shipped mapping means."""
+    mapping = shipped_templates()[partner].active_mapping(resource)
+    internal = INTERNAL_PAYLOADS[resource]
+    shaped = PartnerShaper(mapping)(internal)
+    assert shaped != internal
+    assert inbound(mapping, shaped, creating=True, drop_static=True) == internal

@@ -24,7 +24,7 @@ from dmcert import __version__
 from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.redaction import Redactor
-from dmcert.contract.target_profile import TargetProfile, load_profile
+from dmcert.contract.target_profile import ApiKey, TargetProfile, load_profile
 from dmcert.errors import EXIT_FAILED, EXIT_OK, UsageError
 from dmcert.load import options
 from dmcert.load.capacity import (
@@ -67,6 +67,7 @@ def load_command(args: argparse.Namespace) -> int:
         target = normalise_target(args.target)
         keys = load_profile(args.keys)
         _full_key(keys, args.keys)
+        _workload_key(keys, args.key, workload, args.keys)
         probe(target)
     create_reports_dir(reports)
     (reports / RECORDING_FILE).unlink(missing_ok=True)
@@ -74,6 +75,7 @@ def load_command(args: argparse.Namespace) -> int:
     written: list[Path] = []
     with _target(args) as (root, keys_path, keys, embedded):
         key = _full_key(keys, str(keys_path))
+        sender = _workload_key(keys, args.key, workload, str(keys_path))
         redactor = Redactor(keys.secrets())
         plan = workload.plan(new_run_prefix(), args.batch_size)
         session = ApiSession(root, key.value)
@@ -95,7 +97,7 @@ def load_command(args: argparse.Namespace) -> int:
                 settings=settings,
                 reports=folder,
                 keys_path=Path(keys_path).resolve(),
-                key_name=key.name,
+                key_name=sender.name,
                 workers=args.workers,
                 remote_workers=args.remote_workers,
                 master_bind=args.master_bind,
@@ -104,7 +106,7 @@ def load_command(args: argparse.Namespace) -> int:
             lists = count_lists(session)
             outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
             document = _recording(folder, outcome)
-            environment = _environment(args, launch, root, embedded, key.name, data_set, slo)
+            environment = _environment(args, launch, root, embedded, sender, data_set, slo)
             environment["workload_set"] = _workload_set(workload, launch, data_set, lists)
             summary, verdicts = build_summary(
                 workload.name,
@@ -245,6 +247,27 @@ def _full_key(keys: TargetProfile, source: str):
     return key
 
 
+def _workload_key(keys: TargetProfile, name: str | None, workload: Workload, source: str) -> ApiKey:
+    """The key whose requests the workload sends: --key, else the pass-through full key."""
+    if name is None:
+        return _full_key(keys, source)
+    key = keys.keys.get(name)
+    if key is None:
+        raise UsageError(f"{source}: no key named {name!r} (keys: {', '.join(keys.keys)})")
+    refused = [f"{m} /{r}/" for m, r in workload.sends if not key.allows(m, r)]
+    if refused:
+        raise UsageError(
+            f"--key {name}: {workload.name} sends {', '.join(refused)}, which the key's "
+            "declared scopes do not allow (or the key is expired or revoked)"
+        )
+    if key.partner is not None and not workload.partner_shaped:
+        raise UsageError(
+            f"--key {name} is a partner key: {workload.name} checks answers by internal field "
+            "names; only bulk_inventory sends a partner key's payloads in its shape"
+        )
+    return key
+
+
 @contextlib.contextmanager
 def _target(args: argparse.Namespace) -> Iterator[tuple[str, Path, TargetProfile, bool]]:
     """The target to load: the one named, or a reference target started for this run."""
@@ -295,7 +318,7 @@ def _environment(
     launch: Launch,
     root: str,
     embedded: bool,
-    key_name: str,
+    sender: ApiKey,
     data_set: DataSet,
     slo: Any,
 ) -> dict[str, Any]:
@@ -312,7 +335,8 @@ def _environment(
         "cpus": os.cpu_count(),
         "target": root,
         "embedded_reference_target": embedded,
-        "key": key_name,
+        "key": sender.name,
+        "partner": sender.partner.name if sender.partner else None,
         "model": {**model, "spawn_rate": launch.spawn_rate},
         "workers": {"local": launch.workers, "remote": launch.remote_workers},
         "batch_size": settings.batch_size,
@@ -337,6 +361,8 @@ def _replay(args: argparse.Namespace) -> str:
     parts = ["dmcert", "load", args.workload]
     if args.target:
         parts += ["--target", args.target, "--keys", "KEYS.toml"]
+    if args.key:
+        parts += ["--key", args.key]
     parts += ["--users", str(args.users), "--spawn-rate", f"{args.spawn_rate:g}"]
     parts += ["--rate", args.rate] if args.rate else ["--wait", args.wait]
     parts += ["--duration", args.duration, "--batch-size", str(args.batch_size)]

@@ -20,6 +20,11 @@ class Workload:
     name: str
     description: str
     plan: Callable[[str, int], DataPlan]  # (run prefix, batch size) -> the data set to prepare
+    sends: tuple[tuple[str, str], ...]
+    """(method, resource) of every request its users send: what a --key must be allowed."""
+    partner_shaped: bool = False
+    """Whether its users can send a partner key's payloads in the partner's shape (their
+    checks read no field a mapping renames); other workloads refuse a mapped --key."""
 
     @property
     def locustfile(self) -> Path:
@@ -45,6 +50,10 @@ def _lookup_plan(prefix: str, _batch_size: int) -> DataPlan:
     return DataPlan(prefix, locations=20, products=20, inventory=400)
 
 
+_BULK = (("POST", "inventory"), ("POST", "locations"))
+_WALKS = tuple(("GET", resource) for resource in ("locations", "products", "orders", "inventory"))
+_LOOKUPS = (("GET", "inventory"),)
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
@@ -52,17 +61,23 @@ WORKLOADS: dict[str, Workload] = {
             "bulk_inventory",
             "POST /inventory/ batches mixing creates and updates; every summary validated",
             _bulk_plan,
+            _BULK,
+            partner_shaped=True,
         ),
         Workload(
             "list_walk",
             f"full cursor walks of each list at limit {LIST_PAGE_LIMIT}; no duplicate in a walk",
             _walk_plan,
+            _WALKS,
         ),
-        Workload("lookup", "GET /inventory/{code}/ by location and ?by=sku", _lookup_plan),
+        Workload(
+            "lookup", "GET /inventory/{code}/ by location and ?by=sku", _lookup_plan, _LOOKUPS
+        ),
         Workload(
             "mixed",
             "an ERP-sync mix: bulk upserts, lookups and list walks",
             _walk_plan,
+            (*_BULK, *_WALKS),
         ),
     )
 }

@@ -10,6 +10,7 @@ The contract names a test needs (operations, scopes, keys) are re-exported here 
 test module has one import line for dmcert.
 """
 
+from dmcert.contract.partner_shape import ABSENT, get_path, set_path
 from dmcert.contract.partners import REQUIRED, ResourceMapping, resolve_identifier
 from dmcert.contract.probe import answers_as_the_api
 from dmcert.contract.redaction import REDACTED
@@ -30,16 +31,13 @@ from dmcert.testkit._expect import SUCCESS, Expect, Observation, PreconditionFai
 from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
 from dmcert.testkit._params import method_marks, operation_params
 from dmcert.testkit._partner import (
-    ABSENT,
     RESPONSE_ITEM_FIELDS,
     UNCHECKED,
     PartnerPayload,
     build_payload,
-    get_path,
     kind_of,
     matches,
     remove_path,
-    set_path,
 )
 from dmcert.testkit._records import Records
 from dmcert.testkit._reference import NO_ADMIN, AdminRefused, ReferenceAdmin

@@ -1,17 +1,14 @@
-"""Partner-shaped payloads built from a key's declared mapping, and reading partner paths
-in answers. Written independently of the reference target's engine on purpose: the suite
-states what a mapping means, the target implements it."""
+"""Partner-shaped payloads built from a key's declared mapping for the conformance tests, and
+reading partner paths in answers (the paths themselves: contract/partner_shape.py)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmcert.contract.partners import REQUIRED, ResourceMapping
+from dmcert.contract.partner_shape import get_path, set_path
+from dmcert.contract.partners import REQUIRED, ResourceMapping, parse_path
 
-ABSENT: Any = object()
-_STEP = re.compile(r"^(?P<name>[^.\[\]]+)(?:\[(?P<index>\d+)\])?$")
 RESPONSE_ITEM_FIELDS = {
     "items": ("quantity",),
     "inventory": ("location_code", "sku_code", "quantity"),
@@ -21,54 +18,9 @@ UNCHECKED = ("order_date", "due_date", "cost", "status")
 """Fields whose response form differs from the request by design (formatting, state)."""
 
 
-def _steps(path: str) -> list[tuple[str, int | None]]:
-    out = []
-    for part in path.split("."):
-        match = _STEP.match(part)
-        if match is None:
-            raise ValueError(f"not a field path: {path!r}")
-        out.append((match["name"], None if match["index"] is None else int(match["index"])))
-    return out
-
-
-def get_path(document: Any, path: str) -> Any:
-    """The value at a partner path in an answer, ABSENT if it is not there."""
-    value = document
-    for name, index in _steps(path):
-        if not isinstance(value, dict) or name not in value:
-            return ABSENT
-        value = value[name]
-        if index is not None:
-            if not isinstance(value, list) or index >= len(value):
-                return ABSENT
-            value = value[index]
-    return value
-
-
-def set_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """Write `value` at a partner path, making the objects and array slots on the way."""
-    node: Any = document
-    steps = _steps(path)
-    for position, (name, index) in enumerate(steps):
-        last = position == len(steps) - 1
-        if index is None:
-            if last:
-                node[name] = value
-            else:
-                node = node.setdefault(name, {})
-            continue
-        array = node.setdefault(name, [])
-        while len(array) <= index:
-            array.append({})
-        if last:
-            array[index] = value
-        else:
-            node = array[index]
-
-
 def remove_path(document: dict[str, Any], path: str) -> None:
     """Drop the last key of a partner path (the field is then absent)."""
-    *parents, (name, _) = _steps(path)
+    *parents, (name, _) = parse_path(path)
     parent = ".".join(n if i is None else f"{n}[{i}]" for n, i in parents)
     node = get_path(document, parent) if parents else document
     if isinstance(node, dict):
@@ -86,7 +38,7 @@ def matches(sent: Any, answered: Any) -> bool:
 
 def kind_of(path: str) -> str:
     """rename, dot_path or array_index: the transformation a partner path uses."""
-    steps = _steps(path)
+    steps = parse_path(path)
     if any(index is not None for _, index in steps):
         return "array_index"
     return "dot_path" if len(steps) > 1 else "rename"

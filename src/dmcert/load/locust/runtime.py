@@ -26,6 +26,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from dmcert.contract.partners import Partner
 from dmcert.contract.redaction import Redactor
 from dmcert.contract.target_profile import load_profile
 from dmcert.load.hdr import Recording
@@ -50,6 +51,7 @@ class _Process:
         self.recording = Recording()
         self.redactor = Redactor()
         self.key: str | None = None
+        self.partner: Partner | None = None  # the key's partner: its payloads use the mapping
         self.key_problem: str | None = None
         self.budget: int | None = None
         self.rate = 0.0
@@ -99,6 +101,7 @@ class _Process:
             self.key_problem = f"no usable key {name or 'with integrations.*'} in {path}"
             return
         self.key = key.value
+        self.partner = key.partner
         self.redactor = Redactor(target_profile.secrets())
 
     def next_user(self) -> int:

@@ -11,6 +11,7 @@ from collections import deque
 from typing import Any
 from urllib.parse import quote
 
+from dmcert.contract.partner_shape import PartnerShaper
 from dmcert.load.locust import checks
 from dmcert.load.locust.runtime import STATE
 from dmcert.load.locust.user import ApiUser
@@ -23,6 +24,13 @@ SENT_PAIRS_KEPT = 20_000  # window of upserted pairs a bulk user picks its updat
 
 def encoded(identifier: str) -> str:
     return quote(identifier, safe="")
+
+
+def shaper(resource: str) -> PartnerShaper:
+    """How this process's key sends `resource` payloads: in its partner's shape when the key
+    is mapped (the target maps them back), as they are for a pass-through key."""
+    partner = STATE.partner
+    return PartnerShaper(partner.active_mapping(resource) if partner else None)
 
 
 class ListWalker:
@@ -76,6 +84,7 @@ class BulkWriter:
     def __init__(self, user: ApiUser, batch_size: int) -> None:
         self.user = user
         self.batch_size = batch_size
+        self.shaped = {resource: shaper(resource) for resource in ("inventory", "locations")}
         self.sent: deque[tuple[str, str]] = deque(maxlen=SENT_PAIRS_KEPT)
         self.fresh: deque[tuple[str, str]] = deque()
         self.locations_made = 0
@@ -97,7 +106,7 @@ class BulkWriter:
             "POST",
             "/inventory/",
             "POST /inventory/",
-            json={"inventory": rows, "source": BULK_SOURCE},
+            json=self.shaped["inventory"]({"inventory": rows, "source": BULK_SOURCE}),
             check=lambda body: checks.bulk_summary_problem(
                 body, total=len(rows), created=len(creates), updated=len(updates)
             ),
@@ -115,7 +124,7 @@ class BulkWriter:
             "POST",
             "/locations/",
             "POST /locations/",
-            json={"code": code, "name": "dmcert load"},
+            json=self.shaped["locations"]({"code": code, "name": "dmcert load"}),
             expect=201,
             scheduled=False,
         )
