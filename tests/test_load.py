@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -244,6 +248,41 @@ def test_bulk_inventory_with_a_partner_key_sends_the_partners_shape(
     ]
     assert sent and all(entry["partner"] == "acumatica" for entry in sent)
     assert all('"Items"' in e["payload"] and '"inventory"' in e["mapped_payload"] for e in sent)
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_reports_the_part_that_ran_cleans_up_and_exits_143(
+    tmp_path: Path, target: RunningTarget
+):
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "dmcert", "load", "lookup", "--target", target.url,
+            "--keys", str(target.keys_path), "--reports", str(tmp_path), "--users", "2",
+            "--duration", "120s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        for line in proc.stdout:  # signal once the first progress line shows requests flowing
+            if line.startswith("[") and "requests" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=90)[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 143, output[-3000:]
+    summary = summary_of(tmp_path)
+    assert summary["verdict"] == "incomplete"
+    assert summary["stopped_by"] == "interrupted (SIGTERM)"
+    assert summary["elapsed_s"] < 60 and summary["total"]["requests"] > 0
+    prefix = summary["environment"]["run_prefix"]
+    assert active_under(target, "locations", prefix) == []
+    assert active_under(target, "products", prefix) == []
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,17 @@ CHECK_EXIT_CODES = """exit codes:
 An interrupted or crashed run never exits 0; its reports say INCOMPLETE."""
 
 
+LOAD_EXIT_CODES = """exit codes:
+  0    every SLO met (with --repeat, in every run)
+  1    an SLO breached, or the run did not stop by itself
+  2    usage or configuration error (bad option, keys file, SLO file, --key)
+  3    target unreachable, or it does not answer as this API
+  4    internal error of dmcert (never the target's fault)
+  130  interrupted (SIGINT, Ctrl-C); 143 SIGTERM; 129 SIGHUP: Locust is stopped, the
+       part that ran is reported (summary.json verdict "incomplete"), the data set is
+       cleaned up. An interrupted run never exits 0."""
+
+
 def _add_check(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser(
         "check",
@@ -149,7 +160,12 @@ def _add_keygen(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_load(sub: argparse._SubParsersAction) -> None:
-    load = sub.add_parser("load", help="headless Locust run of one workload, with SLO gates")
+    load = sub.add_parser(
+        "load",
+        help="headless Locust run of one workload, with SLO gates",
+        epilog=LOAD_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     load.add_argument(
         "workload",
         nargs="?",

@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from dmcert import __version__
+from dmcert import __version__, interrupt
 from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.redaction import Redactor
@@ -52,6 +52,15 @@ DEFAULT_MAX_REQUESTS = 1_000_000  # every run is bounded in count too, not only 
 
 
 def load_command(args: argparse.Namespace) -> int:
+    """`dmcert load`; SIGINT, SIGTERM and SIGHUP stop it like Ctrl-C (dmcert.interrupt)."""
+    interrupt.install()
+    try:
+        return _load(args)
+    finally:
+        interrupt.uninstall()
+
+
+def _load(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = REPORT_WIDTH  # CI logs: do not squeeze the table into 80 columns
@@ -105,15 +114,13 @@ def load_command(args: argparse.Namespace) -> int:
             )
             lists = count_lists(session)
             outcome = run_locust(launch, redactor, lambda line: print_progress(line, settings))
+            if outcome.interrupted and not (folder / RECORDING_FILE).exists():
+                raise interrupt.Interrupted(outcome.interrupted)
             document = _recording(folder, outcome)
             environment = _environment(args, launch, root, embedded, sender, data_set, slo)
             environment["workload_set"] = _workload_set(workload, launch, data_set, lists)
             summary, verdicts = build_summary(
-                workload.name,
-                document,
-                slo,
-                environment,
-                "hard_limit" if outcome.hard_stopped else None,
+                workload.name, document, slo, environment, _stopped_by(outcome)
             )
             if outcome.hard_stopped:
                 summary["breaches"].append(
@@ -126,6 +133,8 @@ def load_command(args: argparse.Namespace) -> int:
             written.append(path)
             write_plots(document, folder, f"dmcert load {workload.name}", slo)
             print_report(console, summary, verdicts, folder)
+            if outcome.interrupted:  # the partial run is reported; now stop like Ctrl-C
+                raise interrupt.Interrupted(outcome.interrupted)
             return Leg(folder, summary)
 
         try:
@@ -161,6 +170,13 @@ def load_command(args: argparse.Namespace) -> int:
         )
         return EXIT_OK if aggregate["verdict"] == "pass" else EXIT_FAILED
     return EXIT_OK if legs[0].summary["verdict"] == "pass" else EXIT_FAILED
+
+
+def _stopped_by(outcome: Outcome) -> str | None:
+    """How the run ended when dmcert stopped it, rather than Locust's own limits."""
+    if outcome.interrupted:
+        return f"interrupted ({interrupt.signal_name(outcome.interrupted)})"
+    return "hard_limit" if outcome.hard_stopped else None
 
 
 def _record_residue(path: Path, residue: list[str]) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -62,6 +63,9 @@ class Outcome:
     exit_code: int | None
     hard_stopped: bool
     log_tail: list[str]
+    interrupted: int | None = None
+    """The signal that stopped dmcert during the run; Locust was then told to stop, and
+    what it recorded up to then is in the recording."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -142,10 +146,10 @@ def run_locust(
                 env=env,
             )
             workers.append((process, handle, log_path))
-        hard_stopped, tail = _follow(master, launch, redactor, on_progress)
+        hard_stopped, tail, interrupted = _follow(master, launch, redactor, on_progress)
         for process, _, _ in workers:
             _finish(process, TERMINATE_GRACE_S)
-        return Outcome(master.returncode, hard_stopped, tail)
+        return Outcome(master.returncode, hard_stopped, tail, interrupted)
     finally:
         for process in [master, *(process for process, _, _ in workers)]:
             _finish(process, 0)
@@ -161,7 +165,7 @@ def _follow(
     launch: Launch,
     redactor: Redactor,
     on_progress: Callable[[dict[str, Any]], None],
-) -> tuple[bool, list[str]]:
+) -> tuple[bool, list[str], int | None]:
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
@@ -173,10 +177,11 @@ def _follow(
     deadline = time.monotonic() + launch.hard_limit_s
     tail: list[str] = []
     hard_stopped = False
+    interrupted: int | None = None
     with (launch.reports / "locust.log").open("w", encoding="utf-8") as log:
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 and not hard_stopped:
+            if remaining <= 0 and not (hard_stopped or interrupted):
                 hard_stopped = True
                 master.terminate()
                 deadline = time.monotonic() + TERMINATE_GRACE_S
@@ -188,6 +193,12 @@ def _follow(
                 line = lines.get(timeout=min(remaining, 1.0))
             except queue.Empty:
                 continue
+            except KeyboardInterrupt as stop:  # SIGINT/SIGTERM/SIGHUP (dmcert.interrupt)
+                if interrupted is None:  # Locust writes what it recorded, then quits
+                    interrupted = getattr(stop, "signum", signal.SIGINT)
+                    master.terminate()
+                    deadline = time.monotonic() + TERMINATE_GRACE_S
+                continue
             if line is None:
                 break
             if line.startswith(PROGRESS_MARK):
@@ -198,7 +209,7 @@ def _follow(
             log.write(text + "\n")
             tail = [*tail[-19:], text]
     master.wait()
-    return hard_stopped, tail
+    return hard_stopped, tail, interrupted
 
 
 def _finish(process: subprocess.Popen, grace: float) -> None:

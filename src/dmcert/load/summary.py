@@ -4,8 +4,10 @@ environment of the run. It is what `dmcert load --compare` reads back.
 Schema (`"schema": "dmcert-load-summary/3"`; /3 added intervals, checks.generator and
 environment.workload_set; /1 called the workload `profile`, and environment.data_set and
 prepare_s `seeded` and `seed_s`):
-    workload, verdict ("pass" | "fail"), breaches [str], started, finished (ISO 8601),
-    elapsed_s, stopped_by ("duration" | "max_requests" | "terminated" | "hard_limit"),
+    workload, verdict ("pass" | "fail" | "incomplete": the run was stopped before its duration
+    or request budget), breaches [str], started, finished (ISO 8601), elapsed_s,
+    stopped_by ("duration" | "max_requests" | "terminated" | "hard_limit" |
+    "interrupted (SIGINT|SIGTERM|SIGHUP)"), environment.partner (the --key's partner or null),
     endpoints {NAME: STATS}, total STATS,
     slo {file, sha256, verdicts [{scope, slo, limit, actual, ok, exercised}]},
     checks {walks: {list: n}, walk_duplicates: n, generator: {sends, late_after_wait}},
@@ -55,6 +57,10 @@ def total_record(recording: Recording) -> EndpointRecord:
     return total
 
 
+COMPLETED = ("duration", "max_requests")
+"""How a run that got through ends; any other stop leaves it incomplete (never a pass)."""
+
+
 def build_summary(
     workload: str,
     document: dict[str, Any],
@@ -75,16 +81,21 @@ def build_summary(
     breaches = [verdict.describe() for verdict in verdicts if not verdict.ok]
     if not total["requests"]:
         breaches.append("the run made no request (see locust.log)")
+    stopped_by = stopped_by or document["stopped_by"]
+    verdict = "fail" if breaches else "pass"
+    if stopped_by not in COMPLETED:
+        breaches.append(f"the run did not complete ({stopped_by} after {elapsed:.1f} s)")
+        verdict = "incomplete"
     counters = recording.counters
     summary = {
         "schema": SCHEMA,
         "workload": workload,
-        "verdict": "fail" if breaches else "pass",
+        "verdict": verdict,
         "breaches": breaches,
         "started": _iso(document["started"]),
         "finished": _iso(document["finished"]),
         "elapsed_s": elapsed,
-        "stopped_by": stopped_by or document["stopped_by"],
+        "stopped_by": stopped_by,
         "endpoints": endpoints,
         "total": total,
         "slo": {

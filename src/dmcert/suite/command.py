@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dmcert import interrupt
 from dmcert.contract.files import data_dir
 from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import load_requirements, select
@@ -26,7 +27,7 @@ from dmcert.options import (
     create_reports_dir,
     reports_dir,
 )
-from dmcert.suite import interrupt, preflight
+from dmcert.suite import preflight
 from dmcert.suite.report import clear_reports, write_junit_placeholder, write_reports
 from dmcert.suite.run import Run
 from dmcert.suite.verdicts import aggregate

@@ -14,6 +14,7 @@ from functools import cache
 
 import pytest
 
+from dmcert import interrupt
 from dmcert.contract.probe import normalise_target, probe
 from dmcert.contract.requirements import Requirement, load_requirements, select
 from dmcert.contract.target_profile import load_profile
@@ -24,7 +25,7 @@ from dmcert.options import (
     create_reports_dir,
     reports_dir,
 )
-from dmcert.suite import interrupt, isolation, preflight
+from dmcert.suite import isolation, preflight
 from dmcert.suite.report import Written, write_reports
 from dmcert.suite.report.junit import NODEID_PROPERTY
 from dmcert.suite.run import Run

@@ -1,7 +1,8 @@
-"""Signals that end a run early. SIGINT, SIGTERM and SIGHUP all stop the suite the way Ctrl-C
-stops pytest (a KeyboardInterrupt), so fixtures are torn down, the embedded target is stopped
-and the reports are still written, as INCOMPLETE; the exit code then says which signal it was
-(128 + its number). A signal the process was started ignoring (`nohup`) stays ignored."""
+"""Signals that end a run early, for `dmcert check` and `dmcert load` alike. SIGINT, SIGTERM
+and SIGHUP all stop a run the way Ctrl-C stops pytest (a KeyboardInterrupt), so fixtures are
+torn down, Locust is stopped, the embedded target is stopped and the reports are still
+written, as INCOMPLETE; the exit code then says which signal it was (128 + its number). A
+signal the process was started ignoring (`nohup`) stays ignored."""
 
 from __future__ import annotations
 
