@@ -282,6 +282,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help=argparse.SUPPRESS,  # conformant choices where the docs are silent, for the same
     )
+    serve.add_argument(
+        "--parent-pid",
+        type=int,
+        metavar="PID",
+        help="stop serving when process PID ends (the embedded target of a dmcert run uses "
+        "this, so a run killed with SIGKILL leaves no server behind)",
+    )
 
 
 def _resolve(command: str) -> Callable[[argparse.Namespace], int] | None:

@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -106,6 +107,37 @@ def test_running_target_stops_its_child():
         process = target.process
         assert process.poll() is None
     assert process.poll() == 0
+
+
+KILLED_RUN = """
+import os, signal
+from dmcert.reference.server import RunningTarget
+target = RunningTarget().__enter__()
+print(target.process.pid, target.keys_path.parent, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie waiting for its reaper."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_an_embedded_target_stops_and_cleans_up_when_its_run_is_killed():
+    """SIGKILL gives a run no chance to stop its embedded target: the target notices its
+    parent is gone, stops, and removes the run's scratch directory itself."""
+    killed = subprocess.run([sys.executable, "-c", KILLED_RUN], capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    pid, scratch = killed.stdout.split()
+    deadline = time.monotonic() + 15
+    while _running(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(int(pid))
+    assert not Path(scratch).exists()
 
 
 def test_tls_serves_https_with_hsts_and_no_plain_http(tmp_path: Path):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -38,6 +40,8 @@ READY = "dmcert reference target ready at"
 CA_SUFFIX = ".ca.pem"
 _START_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
+_SCRATCH_PREFIX = "dmcert-target-"  # a RunningTarget's directory: the target's cwd and files
+_PARENT_POLL_S = 0.5
 
 
 class _Server(uvicorn.Server):
@@ -89,6 +93,7 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"dmcert serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
+    orphaned: threading.Event | None = None
     try:
         url = args.db or f"sqlite:///{Path(scratch) / 'reference.db'}"
         try:
@@ -130,6 +135,7 @@ def serve_command(args: argparse.Namespace) -> int:
             scheme = "https" if local_ca else "http"
             server = _Server(config, f"{scheme}://{shown}:{port}")
             _stop_on_signals(server)
+            orphaned = _stop_with_parent(server, args.parent_pid) if args.parent_pid else None
             with sock:
                 server.run(sockets=[sock])
         finally:
@@ -137,7 +143,35 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+    if orphaned is not None and orphaned.is_set():
+        _remove_run_scratch()
     return EXIT_OK
+
+
+def _stop_with_parent(server: uvicorn.Server, parent: int) -> threading.Event:
+    """Stop serving once process `parent` is gone (it was killed without stopping us: SIGKILL
+    leaves a parent no chance). The event is set when that happened."""
+    orphaned = threading.Event()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                orphaned.set()
+                server.should_exit = True
+                return
+            time.sleep(_PARENT_POLL_S)
+
+    threading.Thread(target=watch, name="dmcert-parent-watch", daemon=True).start()
+    return orphaned
+
+
+def _remove_run_scratch() -> None:
+    """An orphaned embedded target removes the run's scratch directory (its working
+    directory, holding its keys, database and logs), which its dead parent would have."""
+    cwd = Path.cwd()
+    if cwd.name.startswith(_SCRATCH_PREFIX) and cwd.parent == Path(tempfile.gettempdir()):
+        os.chdir(cwd.parent)
+        shutil.rmtree(cwd, ignore_errors=True)
 
 
 def _stop_on_signals(server: uvicorn.Server) -> None:
@@ -185,7 +219,7 @@ class RunningTarget:
         self.profile = TargetProfile()
 
     def __enter__(self) -> RunningTarget:
-        self._scratch = tempfile.mkdtemp(prefix="dmcert-target-")
+        self._scratch = tempfile.mkdtemp(prefix=_SCRATCH_PREFIX)
         scratch = Path(self._scratch)
         self.keys_path = self._keys_out or scratch / "keys.toml"
         command = [
@@ -193,6 +227,7 @@ class RunningTarget:
             "--host", "127.0.0.1", "--port", "0",
             "--keys-out", str(self.keys_path),
             "--order-identifier", self.order_identifier,
+            "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
         # the database lives in the scratch directory too, so removing it leaves nothing
         command += ["--db", self.db_url or f"sqlite:///{scratch / 'reference.db'}"]
