@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio
 from starlette.applications import Starlette
@@ -59,6 +59,7 @@ _MAX_REQUEST_LINE = 4094
 _MAX_HEADERS = 8190
 _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 _SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
+_RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
 
 
 def build_router() -> Router:
@@ -104,6 +105,7 @@ class ReferenceApi:
         self.router = build_router()
         self._requests = itertools.count(1)
         self._count_lock = threading.Lock()
+        self._per_key: Counter[tuple[str, int]] = Counter()
         self.methods: Counter[str] = Counter()
         """Methods of every request outside /_reference/, counted before anything else
         (auth included) answers it: what a client sent, not only what was logged."""
@@ -141,7 +143,7 @@ class ReferenceApi:
             failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
             return self._render(responses.error(settings, failure))
         try:
-            body = await _read_body(request)
+            body = await _read_body(request, _body_cap(settings))
         except _TooLarge:
             message = f"Request body exceeds {MAX_BODY} bytes."
             too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message)
@@ -149,7 +151,7 @@ class ReferenceApi:
         incoming = Incoming(
             method=request.method,
             segments=api,
-            api_key=request.headers.get("x-api-key"),
+            api_key=_api_key(settings, request),
             query=dict(request.query_params),
             body=body,
             path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
@@ -168,6 +170,15 @@ class ReferenceApi:
         with self._count_lock:
             return next(self._requests)
 
+    def _throttle(self, caller: auth.Caller) -> None:
+        """The per_key_rate_limit fault: 429 past _RATE_LIMIT requests of a key in a minute."""
+        window = (caller.name, int(time.monotonic() // 60))
+        with self._count_lock:
+            self._per_key[window] += 1
+            sent = self._per_key[window]
+        if sent > _RATE_LIMIT:
+            raise ApiError(429, "RATE_LIMITED", "Too many requests.", {"Retry-After": "60"})
+
     def _render(self, result: Result) -> Response:
         return responses.render(self.settings, result)
 
@@ -178,9 +189,16 @@ class ReferenceApi:
         try:
             if settings.chose("not_found_before_auth"):
                 self.router.match(incoming.segments)
+            if incoming.body and settings.has("body_parsed_before_auth"):
+                validation.parse_object(incoming.body)
             with self.db.read() as conn:
                 caller = auth.authenticate(conn, settings, incoming.api_key)
+            if settings.has("per_key_rate_limit"):
+                self._throttle(caller)
             match = self.router.match(incoming.segments)
+            scope_first = settings.has("scope_before_method_check")
+            if scope_first and not auth.may(settings, caller, incoming.method, match.resource):
+                raise auth.scope_denied(settings)
             endpoint = self._endpoint(match, incoming.method)
             call = Call(
                 settings=settings,
@@ -193,8 +211,8 @@ class ReferenceApi:
                 identifier_field=partner_calls.identifier_field(settings, caller, match.resource),
             )
             if not auth.may(settings, caller, incoming.method, match.resource):
-                self._denied_anyway(call, endpoint)
-                raise auth.scope_denied()
+                self._denied_anyway(call, match, endpoint)
+                raise auth.scope_denied(settings)
             mapping = partner_calls.mapping_for(settings, caller, match.resource)
             if incoming.body and settings.chose("json_content_type_required"):
                 _require_json(incoming.content_type)
@@ -203,6 +221,8 @@ class ReferenceApi:
                 audit.record_refusal(
                     self.db, incoming.method, incoming.path, denied.result.status, incoming.body
                 )
+            if settings.has("auth_detail_with_success"):
+                return replace(denied.result, body={"success": False, **denied.result.body})
             return denied.result
         except ApiError as exc:
             return responses.error(settings, exc)
@@ -229,9 +249,11 @@ class ReferenceApi:
             return match.methods["PUT"]
         return match.endpoint(method)
 
-    def _denied_anyway(self, call: Call, endpoint: Endpoint) -> None:
+    def _denied_anyway(self, call: Call, match: routing.Match, endpoint: Endpoint) -> None:
         """What the scope faults do with a request about to be denied."""
         settings = self.settings
+        if settings.has("record_lookup_before_scope") and match.identifier is not None:
+            match.methods["GET"].handler(call)  # 404 for an unknown record
         if settings.has("validation_before_scope") and endpoint.validator is not None:
             endpoint.validator(call)
         if settings.has("denied_write_persists") and call.method == "POST":
@@ -298,17 +320,37 @@ def _is_list(api: list[str | None]) -> bool:
     return len(api) == 2 and api[1] == ""
 
 
-async def _read_body(request: Request) -> bytes:
-    """The body, or _TooLarge past 10 MB (then drained, bounded, without being kept)."""
+def _api_key(settings: Settings, request: Request) -> str | None:
+    """The X-API-Key value, None without the header."""
+    if settings.has("api_key_header_misnamed"):
+        return request.headers.get("x_api_key")
+    key = request.headers.get("x-api-key")
+    if key is None and settings.has("bearer_key_accepted"):
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return token if scheme.lower() == "bearer" else None
+    return key
+
+
+def _body_cap(settings: Settings) -> int:
+    """The largest body accepted: 10 MB, unless a fault moves the cap."""
+    if settings.has("body_cap_20_mb"):
+        return 2 * MAX_BODY
+    if settings.has("body_cap_off_by_one"):
+        return MAX_BODY - 1
+    return MAX_BODY
+
+
+async def _read_body(request: Request, cap: int) -> bytes:
+    """The body, or _TooLarge past `cap` bytes (then drained, bounded, without being kept)."""
     declared = request.headers.get("content-length", "")
-    too_large = declared.isdigit() and int(declared) > MAX_BODY
+    too_large = declared.isdigit() and int(declared) > cap
     if too_large and int(declared) > _DRAIN_LIMIT:
         raise _TooLarge
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > cap:
             too_large = True
             chunks.clear()
         if too_large:

@@ -53,9 +53,12 @@ def hash_key(key: str) -> str:
 
 def authenticate(conn: Connection, settings: Settings, header: str | None) -> Caller:
     """The caller presenting `header` as X-API-Key, or Denied."""
+    if header == "" and settings.has("empty_key_served"):
+        return Caller("anonymous", ("integrations.*",))
     if not header:
         status = 401 if settings.has("missing_key_401") else 403
-        raise Denied(responses.detail(status, responses.AUTH_MISSING))
+        text = "API key required." if settings.has("missing_key_other_detail") else None
+        raise Denied(responses.detail(status, text or responses.AUTH_MISSING))
     invalid = "Invalid API key." if settings.has("invalid_key_wrong_detail") else "Invalid API key"
     if len(header) > _MAX_KEY_LENGTH:
         raise Denied(responses.detail(401, invalid))
@@ -83,14 +86,31 @@ def may(settings: Settings, caller: Caller, method: str, resource: str) -> bool:
     granted = caller.scopes
     if settings.has("resource_wildcard_ignored"):
         granted = tuple(scope for scope in granted if scope != f"integrations.{resource}.*")
-    if scopes.grants(granted, resource, action):
+    if settings.has("global_wildcard_no_delete") and action == "delete":
+        granted = tuple(scope for scope in granted if scope != "integrations.*")
+    segment = resource
+    if resource == "inventory" and settings.has("inventory_scope_old_segment"):
+        segment = "inventorys"
+    if scopes.grants(granted, segment, action):
         return True
+    return _granted_by_fault(settings, granted, resource, action)
+
+
+def _granted_by_fault(
+    settings: Settings, granted: tuple[str, ...], resource: str, action: str
+) -> bool:
+    """What the scope faults grant beyond the grammar."""
+    if settings.has("read_key_can_delete") and action == "delete":
+        return scopes.grants(granted, resource, "read")
+    if settings.has("scope_action_any_resource"):
+        return any(scope.rpartition(".")[2] in (action, "*") for scope in granted)
     return (
-        settings.has("read_key_can_delete")
-        and action == "delete"
-        and scopes.grants(granted, resource, "read")
+        settings.has("inventory_delete_grants_write")
+        and (resource, action) == ("inventory", "write")
+        and "integrations.inventory.delete" in granted
     )
 
 
-def scope_denied() -> Denied:
-    return Denied(responses.detail(403, responses.SCOPE_DENIED))
+def scope_denied(settings: Settings) -> Denied:
+    text = "Insufficient scope." if settings.has("scope_denied_other_detail") else None
+    return Denied(responses.detail(403, text or responses.SCOPE_DENIED))

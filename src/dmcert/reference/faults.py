@@ -100,6 +100,37 @@ FAULTS: Registry[Fault] = Registry(
             "401/403 auth-layer rejections are written to the integration log",
             ("AUTH-013",),
         ),
+        Fault(
+            "api_key_header_misnamed",
+            "the key is read from a header named X_API_KEY (the CGI-style name), so a key sent "
+            "as X-API-Key is never seen (403)",
+            ("AUTH-001",),
+        ),
+        Fault(
+            "auth_detail_with_success",
+            'auth-layer 401/403 bodies carry "success": false beside "detail"',
+            ("AUTH-007",),
+        ),
+        Fault(
+            "bearer_key_accepted",
+            "without X-API-Key, a key sent as Authorization: Bearer is accepted",
+            ("AUTH-009",),
+        ),
+        Fault(
+            "missing_key_other_detail",
+            'a request without X-API-Key gets the detail "API key required."',
+            ("AUTH-003",),
+        ),
+        Fault(
+            "empty_key_served",
+            "an empty X-API-Key value skips authentication: the request is served with full access",
+            ("AUTH-008",),
+        ),
+        Fault(
+            "body_parsed_before_auth",
+            "a body that is not a JSON object is 400 before authentication",
+            ("AUTH-010",),
+        ),
         # scopes
         Fault(
             "read_key_can_delete",
@@ -118,6 +149,41 @@ FAULTS: Registry[Fault] = Registry(
             "denied_write_persists",
             "a scope-denied POST still creates the record (answers 403)",
             ("SCOPE-007",),
+        ),
+        Fault(
+            "global_wildcard_no_delete",
+            "integrations.* grants read and write but not delete",
+            ("SCOPE-002",),
+        ),
+        Fault(
+            "scope_action_any_resource",
+            "only the action of a scope is compared: integrations.orders.read reads every resource",
+            ("SCOPE-004",),
+        ),
+        Fault(
+            "scope_denied_other_detail",
+            'a missing scope is 403 with the detail "Insufficient scope."',
+            ("SCOPE-006",),
+        ),
+        Fault(
+            "inventory_scope_old_segment",
+            "inventory scopes use the old segment inventorys: integrations.inventory.read is void",
+            ("SCOPE-008",),
+        ),
+        Fault(
+            "record_lookup_before_scope",
+            "the record is looked up before the scope check (404 for an unknown one)",
+            ("SCOPE-010",),
+        ),
+        Fault(
+            "inventory_delete_grants_write",
+            "integrations.inventory.delete grants the inventory upsert",
+            ("SCOPE-011",),
+        ),
+        Fault(
+            "scope_before_method_check",
+            "the scope check runs before the method check (PATCH without write scope is 403)",
+            ("SCOPE-012",),
         ),
         # pagination
         Fault("cursor_skips_record", "each next page skips one record", ("PAG-010",)),
@@ -293,6 +359,31 @@ FAULTS: Registry[Fault] = Registry(
             ("LIM-004",),
             schema_blamed_on=("ERR-004",),
         ),
+        Fault(
+            "body_cap_20_mb",
+            "the body cap is 20 MB: a 10.5 MB body is read and handled",
+            ("LIM-001",),
+        ),
+        Fault(
+            "body_cap_off_by_one",
+            "a body of exactly 10,485,760 bytes is 413 (the cap counts from the limit itself)",
+            ("LIM-002",),
+        ),
+        Fault(
+            "per_key_rate_limit",
+            "each key may send 60 requests a minute; more are 429",
+            ("LIM-003",),
+        ),
+        Fault(
+            "retry_after_fractional",
+            "every response carries Retry-After: 0.5 (fractional seconds)",
+            ("LIM-005",),
+        ),
+        Fault(
+            "ratelimit_remaining_negative",
+            "every response carries X-RateLimit-Remaining: -1 (the counter underflows)",
+            ("LIM-006",),
+        ),
         # partner keys and field mapping
         Fault(
             "mapped_error_not_reversed",
@@ -345,6 +436,26 @@ FAULTS: Registry[Fault] = Registry(
             "locations_without_slash",
             "location paths are served without the trailing / (404 with it)",
             ("VER-001",),
+        ),
+        Fault(
+            "sunset_iso_date",
+            "every response carries Sunset as an ISO date (2027-01-01), not an HTTP-date",
+            ("VER-003",),
+        ),
+        Fault(
+            "deprecation_as_date",
+            "deprecated responses carry Deprecation as a date (@1798761600), not true",
+            ("VER-004",),
+        ),
+        Fault(
+            "deprecation_link_unbracketed",
+            'every response carries a rel="deprecation" Link without <> around its URI',
+            ("VER-005",),
+        ),
+        Fault(
+            "deprecation_alone",
+            "every response carries Deprecation: true without Sunset or a deprecation Link",
+            ("VER-006",),
         ),
     ],
 )

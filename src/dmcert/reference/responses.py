@@ -111,9 +111,30 @@ def render(settings: Settings, result: Result) -> Response:
         body = {**body, "data": _with_extras(body["data"])}
     if settings.chose("zulu_timestamps"):
         body = _zulu(body)
+    headers = result.headers
+    for fault, malformed in _MALFORMED_HEADERS.items():
+        if settings.has(fault):
+            headers = {**headers, **malformed}
     if result.status == 204:
-        return Response(b"", 204, result.headers)
-    return Response(encode(body), result.status, result.headers, media_type)
+        return Response(b"", 204, headers)
+    return Response(encode(body), result.status, headers, media_type)
+
+
+_SUNSET = "Fri, 01 Jan 2027 00:00:00 GMT"
+_DEPRECATION_LINK = '<https://docs.datamingle.example/changelog>; rel="deprecation"'
+_MALFORMED_HEADERS: dict[str, dict[str, str]] = {
+    "retry_after_fractional": {"Retry-After": "0.5"},
+    "ratelimit_remaining_negative": {"X-RateLimit-Remaining": "-1"},
+    "sunset_iso_date": {"Sunset": "2027-01-01"},
+    "deprecation_as_date": {
+        "Deprecation": "@1798761600",
+        "Sunset": _SUNSET,
+        "Link": _DEPRECATION_LINK,
+    },
+    "deprecation_link_unbracketed": {"Link": _DEPRECATION_LINK.replace("<", "").replace(">", "")},
+    "deprecation_alone": {"Deprecation": "true"},
+}
+"""The throttling and deprecation headers each fault adds to every response, malformed."""
 
 
 _EXTRAS = {"tenant": "reference", "revision": 1}
