@@ -266,6 +266,87 @@ FAULTS: Registry[Fault] = Registry(
             "a created order has status received instead of pending",
             ("ORD-002",),
         ),
+        Fault("order_create_200", "order create answers 200 instead of 201", ("ORD-001",)),
+        Fault(
+            "create_ignores_customer_name",
+            "a create does not store customer_name (the order shows null)",
+            ("ORD-003",),
+        ),
+        Fault(
+            "line_status_unverified",
+            "created lines have verification_status unverified instead of pending",
+            ("ORD-004",),
+        ),
+        Fault(
+            "order_number_generated",
+            "a create without order_number is given a generated one (201)",
+            ("ORD-005",),
+        ),
+        Fault(
+            "order_without_items_accepted",
+            "a create without items is an order with no lines (201)",
+            ("ORD-006",),
+        ),
+        Fault(
+            "line_quantity_defaults_to_1",
+            "an order line without quantity gets quantity 1",
+            ("ORD-007",),
+        ),
+        Fault(
+            "unparsable_date_stored_null",
+            "an order_date or due_date that is not a datetime is stored as null",
+            ("ORD-014",),
+        ),
+        Fault("get_order_without_lines", "GET of an order returns it with no items", ("ORD-016",)),
+        Fault(
+            "unknown_order_200_null",
+            "GET of an unknown order is 200 with data null",
+            ("ORD-017",),
+        ),
+        Fault(
+            "order_list_without_customer_name",
+            "order list entries omit customer_name",
+            ("ORD-018",),
+        ),
+        Fault(
+            "put_answers_changes_only",
+            "an order PUT answers only the fields the body named, not the full order",
+            ("ORD-020",),
+        ),
+        Fault(
+            "cancel_unknown_order_400",
+            "DELETE of an unknown order is 400 SERVICE_ERROR instead of 404",
+            ("ORD-032",),
+        ),
+        Fault(
+            "unknown_sku_not_named",
+            "the unknown-SKU SERVICE_ERROR message does not name the SKU",
+            ("ORD-010",),
+        ),
+        Fault(
+            "external_id_taken_409",
+            "a reused external_order_id is 409 DUPLICATE instead of 400 VALIDATION_ERROR",
+            ("ORD-012",),
+        ),
+        Fault("line_notes_dropped", "order line notes are not stored", ("ORD-015",)),
+        Fault(
+            "put_rejects_items",
+            "a PUT carrying items or order_number is 400 VALIDATION_ERROR",
+            ("ORD-024",),
+        ),
+        Fault("put_ignores_order_date", "an order PUT leaves order_date as it was", ("ORD-025",)),
+        Fault("empty_status_accepted", "an order PUT stores an empty status", ("ORD-026",)),
+        Fault(
+            "put_closed_order_refused",
+            "PUT on a cancelled or shipped order is 400 SERVICE_ERROR",
+            ("ORD-027",),
+        ),
+        Fault(
+            "put_unknown_order_400",
+            "PUT of an unknown order is taken as a create: 400 VALIDATION_ERROR",
+            ("ORD-028",),
+        ),
+        Fault("cancel_reason_dropped", "the DELETE reason is not stored", ("ORD-031",)),
         # inventory
         Fault(
             "bulk_counters_wrong",

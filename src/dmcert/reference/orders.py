@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, RowMapping, delete, insert, select, update
@@ -28,7 +29,15 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import ApiError, Result, ok, page, service_error, validation_error
+from dmcert.reference.responses import (
+    ApiError,
+    Result,
+    duplicate,
+    ok,
+    page,
+    service_error,
+    validation_error,
+)
 from dmcert.reference.settings import Settings
 from dmcert.reference.validation import (
     MISSING,
@@ -61,18 +70,20 @@ ORDER_NUMBER_TAKEN = "order_number already exists"
 EXTERNAL_ID_TAKEN = "external_order_id already exists"
 
 
-def _check_status(field: str, value: Any, *, documented_only: bool) -> str:
+def _check_status(field: str, value: Any, *, settings: Settings) -> str:
     value = check_text(field, value)
-    if not value:
+    if not value and not settings.has("empty_status_accepted"):
         raise validation_error(f"{field}: must not be empty.")
-    if documented_only and value not in STATUSES:
+    if settings.chose("documented_statuses_only") and value not in STATUSES:
         raise validation_error(f"{field}: must be one of {', '.join(sorted(STATUSES))}.")
     return value
 
 
-def _check_items(field: str, value: Any, *, minimum: int) -> list[dict[str, Any]]:
+def _check_items(field: str, value: Any, *, settings: Settings) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
         raise validation_error(f"{field}: must be a non-empty list of order lines.")
+    minimum = 0 if settings.has("item_quantity_zero_accepted") else 1
+    quantity_defaults = settings.has("line_quantity_defaults_to_1")
     lines = []
     for index, item in enumerate(value):
         prefix = f"{field}[{index}]"
@@ -82,61 +93,84 @@ def _check_items(field: str, value: Any, *, minimum: int) -> list[dict[str, Any]
         lines.append(
             {
                 "sku": line.get("sku_code", check_identifier, required=True),
-                "quantity": line.get("quantity", check_integer, required=True, minimum=minimum),
+                "quantity": line.get(
+                    "quantity", check_integer, required=not quantity_defaults, minimum=minimum
+                ),
                 "notes": line.get("notes", check_text),
             }
         )
-        if lines[-1]["notes"] is MISSING:
+        if lines[-1]["quantity"] is MISSING:
+            lines[-1]["quantity"] = 1
+        if lines[-1]["notes"] is MISSING or settings.has("line_notes_dropped"):
             lines[-1]["notes"] = None
     return lines
 
 
-def _header(fields: Fields) -> dict[str, Any]:
+def _lenient_datetime(field: str, value: Any) -> datetime | None:
+    """Fault unparsable_date_stored_null: a value that is not a datetime is taken as null."""
+    try:
+        return check_datetime(field, value)
+    except ApiError:
+        return None
+
+
+def _header(settings: Settings, fields: Fields) -> dict[str, Any]:
+    dates = _lenient_datetime if settings.has("unparsable_date_stored_null") else check_datetime
     return present(
         {
             "external_order_id": fields.get("external_order_id", check_identifier),
             "customer_name": fields.get("customer_name", check_text),
             "customer_info": fields.get("customer_info", check_object),
             "notes": fields.get("notes", check_text),
-            "order_date": fields.get("order_date", check_datetime),
-            "due_date": fields.get("due_date", check_datetime),
+            "order_date": fields.get("order_date", dates),
+            "due_date": fields.get("due_date", dates),
             "meta": fields.get("metadata", check_object),
         }
     )
 
 
 def _items(settings: Settings, fields: Fields, *, required: bool) -> Any:
-    minimum = 0 if settings.has("item_quantity_zero_accepted") else 1
-    return fields.get("items", _check_items, required=required, minimum=minimum)
+    return fields.get("items", _check_items, required=required, settings=settings)
 
 
 def validate_create(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    settings = call.settings
     fields = Fields(call.json())
-    order_number = fields.get("order_number", check_identifier, required=True)
-    values = {**DEFAULTS, **_header(fields), "order_number": order_number}
-    values["status"] = "received" if call.settings.has("order_status_not_pending") else PENDING
-    lines = _items(call.settings, fields, required=True)
+    generated = settings.has("order_number_generated")
+    order_number = fields.get("order_number", check_identifier, required=not generated)
+    if order_number is MISSING:
+        order_number = f"ORD-{new_id()}"
+    values = {**DEFAULTS, **_header(settings, fields), "order_number": order_number}
+    if settings.has("create_ignores_customer_name"):
+        values["customer_name"] = None
+    values["status"] = "received" if settings.has("order_status_not_pending") else PENDING
+    no_items = settings.has("order_without_items_accepted")
+    lines = _items(settings, fields, required=not no_items)
     fields.done()
-    return values, lines
+    return values, [] if lines is MISSING else lines
 
 
 def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     """Header changes, and the lines only under the put_changes_items fault (else ignored).
     PUT is partial; the put_replaces_order_header variant clears what the body omits
     (identifiers and status excepted)."""
+    settings = call.settings
     fields = Fields(call.json())
-    documented_only = call.settings.chose("documented_statuses_only")
-    status = fields.get("status", _check_status, documented_only=documented_only)
-    if call.settings.has("put_ignores_status"):
+    if settings.has("put_rejects_items") and {"items", "order_number"} & fields.data.keys():
+        raise validation_error("items and order_number cannot be changed by PUT.")
+    status = fields.get("status", _check_status, settings=settings)
+    if settings.has("put_ignores_status"):
         status = MISSING
-    values = {**_header(fields), **present({"status": status})}
-    if call.settings.chose("put_replaces_order_header"):
+    values = {**_header(settings, fields), **present({"status": status})}
+    if settings.has("put_ignores_order_date"):
+        values.pop("order_date", None)
+    if settings.chose("put_replaces_order_header"):
         kept = ("external_order_id", "cancel_reason")
         values = {**{n: v for n, v in DEFAULTS.items() if n not in kept}, **values}
     fields.done()
-    if not call.settings.has("put_changes_items"):
+    if not settings.has("put_changes_items"):
         return values, None
-    lines = _items(call.settings, fields, required=False)
+    lines = _items(settings, fields, required=False)
     return values, None if lines is MISSING else lines
 
 
@@ -189,14 +223,17 @@ def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
     }
 
 
-def _new_lines(order_id: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _new_lines(
+    settings: Settings, order_id: str, lines: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    status = "unverified" if settings.has("line_status_unverified") else PENDING
     return [
         {
             "id": new_id(),
             "order_id": order_id,
             "position": position,
             "verified_quantity": 0,
-            "verification_status": PENDING,
+            "verification_status": status,
             **line,
         }
         for position, line in enumerate(lines)
@@ -216,9 +253,11 @@ def _lines_of(conn: Connection, order_ids: list[str]) -> dict[str, list[RowMappi
     return by_order
 
 
-def _replace_lines(conn: Connection, order_id: str, lines: list[dict[str, Any]]) -> list:
+def _replace_lines(
+    conn: Connection, settings: Settings, order_id: str, lines: list[dict[str, Any]]
+) -> list:
     conn.execute(delete(order_items).where(order_items.c.order_id == order_id))
-    rows = _new_lines(order_id, lines)
+    rows = _new_lines(settings, order_id, lines)
     conn.execute(insert(order_items), rows)
     return rows
 
@@ -233,11 +272,15 @@ def _check_skus(conn: Connection, settings: Settings, lines: list[dict[str, Any]
     known = set(conn.scalars(query))
     unknown = [sku for sku in wanted if sku not in known]
     if unknown:
+        if settings.has("unknown_sku_not_named"):
+            raise service_error("Product not found.")
         names = ", ".join(f"'{sku}'" for sku in unknown)
         raise service_error(f"Product not found for sku_code {names}.")
 
 
-def _check_unique(conn: Connection, values: dict[str, Any], own_id: str | None = None) -> None:
+def _check_unique(
+    conn: Connection, settings: Settings, values: dict[str, Any], own_id: str | None = None
+) -> None:
     """400 VALIDATION_ERROR if another order holds this order_number or, while orders are
     addressed by it, this external_order_id."""
     number = values.get("order_number")
@@ -247,6 +290,8 @@ def _check_unique(conn: Connection, values: dict[str, Any], own_id: str | None =
     if external is not None:
         other = find(conn, orders, orders.c.external_key, external)
         if other is not None and other["id"] != own_id:
+            if settings.has("external_id_taken_409"):
+                raise duplicate(EXTERNAL_ID_TAKEN)
             raise validation_error(EXTERNAL_ID_TAKEN)
 
 
@@ -267,11 +312,12 @@ def insert_order(
     """Insert an order and its lines after the uniqueness and SKU checks."""
     values = _with_external_key(settings, values)
     if check_unique:
-        _check_unique(conn, values)
+        _check_unique(conn, settings, values)
     _check_skus(conn, settings, lines)
     row = insert_row(conn, orders, values)
-    line_rows = _new_lines(row["id"], lines)
-    conn.execute(insert(order_items), line_rows)
+    line_rows = _new_lines(settings, row["id"], lines)
+    if line_rows:  # none only under the order_without_items_accepted fault
+        conn.execute(insert(order_items), line_rows)
     return row, line_rows
 
 
@@ -279,7 +325,7 @@ def _conflict(db: Database, settings: Settings, values: dict[str, Any]) -> ApiEr
     """The 400 for a unique-constraint race another request won."""
     try:
         with db.read() as conn:
-            _check_unique(conn, _with_external_key(settings, values))
+            _check_unique(conn, settings, _with_external_key(settings, values))
     except ApiError as exc:
         return exc
     return validation_error(ORDER_NUMBER_TAKEN)
@@ -292,7 +338,7 @@ def create(call: Call) -> Result:
             taken = find(conn, orders, orders.c.order_number, values["order_number"])
         if taken is not None:
             fake = new_record(values)
-            return ok(view(fake, _new_lines(fake["id"], lines)), 201)
+            return ok(view(fake, _new_lines(call.settings, fake["id"], lines)), 201)
     if call.settings.has("racy_duplicate_check"):
         return _create_after_look(call, values, lines)
     try:
@@ -301,14 +347,15 @@ def create(call: Call) -> Result:
         )
     except IntegrityError:
         raise _conflict(call.db, call.settings, values) from None
-    return ok(view(row, line_rows), 201, record_id=row["id"])
+    status = 200 if call.settings.has("order_create_200") else 201
+    return ok(view(row, line_rows), status, record_id=row["id"])
 
 
 def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str, Any]]) -> Result:
     """Fault racy_duplicate_check: the uniqueness check in one transaction, the insert in
     another after a pause (and without unique indexes: database.UNIQUE_INDEXES_DROPPED)."""
     with call.db.read() as conn:
-        _check_unique(conn, _with_external_key(call.settings, values))
+        _check_unique(conn, call.settings, _with_external_key(call.settings, values))
     time.sleep(RACE_PAUSE)
     row, line_rows = call.db.write(
         lambda conn: insert_order(conn, call.settings, values, lines, check_unique=False)
@@ -321,8 +368,12 @@ def retrieve(call: Call) -> Result:
     with call.db.read() as conn:
         row = find(conn, orders, lookup_column(call), key)
         if row is None:
+            if call.settings.has("unknown_order_200_null"):
+                return ok(None)
             raise call.missing(WHAT)
         lines = _lines_of(conn, [row["id"]])[row["id"]]
+    if call.settings.has("get_order_without_lines"):
+        lines = []
     return ok(view(row, lines))
 
 
@@ -341,19 +392,27 @@ def replace(call: Call) -> Result:
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, lookup_column(call), key, lock=True)
         if row is None:
+            if call.settings.has("put_unknown_order_400"):
+                raise validation_error("order_number: This field is required.")
             raise call.missing(WHAT)
-        _check_unique(conn, {"external_key": values.get("external_key")}, row["id"])
+        if call.settings.has("put_closed_order_refused") and row["status"] in (CANCELLED, SHIPPED):
+            raise service_error(f"A {row['status']} order cannot be changed.")
+        external = {"external_key": values.get("external_key")}
+        _check_unique(conn, call.settings, external, row["id"])
         row = update_row(conn, orders, row, values)
         if new_lines is not None:
             _check_skus(conn, call.settings, new_lines)
-            return row, _replace_lines(conn, row["id"], new_lines)
+            return row, _replace_lines(conn, call.settings, row["id"], new_lines)
         return row, _lines_of(conn, [row["id"]])[row["id"]]
 
     try:
         row, lines = call.db.write(work)
     except IntegrityError:
         raise validation_error(EXTERNAL_ID_TAKEN) from None
-    return ok(view(row, lines), record_id=row["id"])
+    shown = view(row, lines)
+    if call.settings.has("put_answers_changes_only"):
+        shown = {name: value for name, value in shown.items() if name in call.json()}
+    return ok(shown, record_id=row["id"])
 
 
 def cancel(call: Call) -> Result:
@@ -366,6 +425,8 @@ def cancel(call: Call) -> Result:
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, lookup_column(call), key, lock=True)
         if row is None:
+            if settings.has("cancel_unknown_order_400"):
+                raise service_error("The order cannot be cancelled.")
             raise call.missing(WHAT)
         _refuse_if_shipped(settings, row)
         if row["status"] == CANCELLED:
@@ -373,7 +434,7 @@ def cancel(call: Call) -> Result:
                 raise service_error("The order is already cancelled.")
         else:
             changes: dict[str, Any] = {"status": CANCELLED}
-            if isinstance(reason, str):
+            if isinstance(reason, str) and not settings.has("cancel_reason_dropped"):
                 changes["cancel_reason"] = reason
             if settings.has("cancel_not_stored"):
                 return {**row, **changes}, _lines_of(conn, [row["id"]])[row["id"]]
@@ -427,6 +488,8 @@ def listing(call: Call) -> Result:
         )
         lines = _lines_of(conn, [row.id for row in rows])
     data = [view(row._mapping, lines[row.id]) for row in rows]
+    if call.settings.has("order_list_without_customer_name"):
+        data = [{n: v for n, v in entry.items() if n != "customer_name"} for entry in data]
     return page(call.settings, data, limit, cursor)
 
 
