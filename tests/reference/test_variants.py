@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from dmcert.contract.requirements import load_requirements
 from dmcert.reference.settings import Settings
 from dmcert.reference.variants import VARIANTS
 from tests.reference.conftest import Api, in_process_target, item
@@ -177,3 +178,12 @@ def test_an_unknown_variant_is_refused() -> None:
         Settings(db_url="sqlite://", variants=frozenset({"nope"}))
     with pytest.raises(KeyError):
         Settings(db_url="sqlite://").chose("nope")
+
+
+def test_a_variant_departs_only_from_catalogued_should_requirements() -> None:
+    """A conformant choice may depart from dmcert's readings (SHOULD), never from the docs."""
+    catalogue = load_requirements()
+    for variant in VARIANTS.values():
+        for req_id in variant.departs_from:
+            assert req_id in catalogue, f"{variant.name}: {req_id} is not catalogued"
+            assert catalogue[req_id].level == "SHOULD", f"{variant.name}: {req_id} is a MUST"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dmcert.contract.requirements import area_of
 from dmcert.reference.registry import Registry
 
 _DECISION = re.compile(r"^(gap \d+(, \d+)*|decisions: [A-Z][a-z ]+)$")
@@ -24,10 +25,15 @@ class Variant:
     decision: str
     """Where the docs are silent: the api-facts.md §24 gap (`gap 5`), or the docs/decisions.md
     section that records dmcert's own reading (`decisions: General`)."""
+    departs_from: tuple[str, ...] = ()
+    """The SHOULD requirements (dmcert's readings of the gap) this choice departs from: the
+    suite must warn on exactly these, which also proves each of those checks can fail."""
 
     def __post_init__(self) -> None:
         if not _DECISION.match(self.decision):
             raise ValueError(f"variant {self.name}: decision is 'gap N' or 'decisions: Section'")
+        for req_id in self.departs_from:
+            area_of(req_id)  # ValueError on a malformed id; tests check it is a catalogued SHOULD
 
 
 VARIANTS: Registry[Variant] = Registry(
@@ -38,26 +44,31 @@ VARIANTS: Registry[Variant] = Registry(
             "trailing_slash_redirect",
             "a path without its trailing slash is 301 redirected to the slashed path (Django)",
             "gap 35",
+            departs_from=("ERR-016",),
         ),
         Variant(
             "not_found_before_auth",
             "an unknown route is 404 before authentication (Express, Spring: routing first)",
             "gap 27",
+            departs_from=("AUTH-010",),
         ),
         Variant(
             "json_content_type_required",
             "a body sent with a Content-Type other than application/json is 415 (DRF, Spring)",
             "gap 35",
+            departs_from=("ENV-007",),
         ),
         Variant(
             "options_allowed",
             "OPTIONS is 200 with an Allow header and an empty body (Django, Spring)",
             "gap 26",
+            departs_from=("ERR-014",),
         ),
         Variant(
             "patch_partial_update",
             "PATCH on a record path is a partial update, answered like PUT (DRF viewsets)",
             "gap 26",
+            departs_from=("ERR-012", "SCOPE-012"),
         ),
         Variant(
             "server_request_limits",
@@ -69,17 +80,20 @@ VARIANTS: Registry[Variant] = Registry(
             "DELETE of an order or a location answers 204 without a body (DRF's destroy); the "
             "products page shows DELETE's body, so products keep it",
             "gap 5",
+            departs_from=("ENV-008", "IDEM-008", "LOC-014", "ORD-031", "ORD-034"),
         ),
         # validation
         Variant(
             "scalar_coercion",
             "scalars are coerced: a number for a string, '1' for an integer, 'true' for a boolean",
             "decisions: General",
+            departs_from=("ERR-020", "INV-012", "INV-013"),
         ),
         Variant(
             "unknown_fields_rejected",
             "a request body field the operation does not read is 400 (Jackson's default)",
             "decisions: General",
+            departs_from=("ENV-012", "LOC-012", "ORD-024", "PRD-015"),
         ),
         Variant(
             "validation_error_details",
@@ -90,6 +104,7 @@ VARIANTS: Registry[Variant] = Registry(
             "non_integer_limit_rejected",
             "a limit that is no integer (abc, 1.5) is 400 VALIDATION_ERROR instead of ignored",
             "gap 15",
+            departs_from=("PAG-008",),
         ),
         # responses
         Variant(
@@ -107,43 +122,51 @@ VARIANTS: Registry[Variant] = Registry(
             "revoked_key_other_detail",
             "a revoked key is 401 with the detail 'API key is inactive'",
             "gap 3",
+            departs_from=("AUTH-006",),
         ),
         # orders
         Variant(
             "documented_statuses_only",
             "an order PUT accepts only the documented status values (draft ... cancelled)",
             "gap 23",
+            departs_from=("ORD-026",),
         ),
         Variant(
             "put_replaces_order_header",
             "an order PUT replaces the whole header: fields it omits are cleared",
             "gap 21",
+            departs_from=("CONC-006", "ORD-022"),
         ),
         Variant(
             "cancelled_orders_unlisted",
             "the order list leaves cancelled orders out",
             "gap 18",
+            departs_from=("CONC-006", "ORD-019"),
         ),
         # inventory and inactive records
         Variant(
             "inactive_targets_rejected",
             "an inactive product cannot be ordered, nor an inactive location or product upserted",
             "gap 20",
+            departs_from=("INV-021", "ORD-013"),
         ),
         Variant(
             "create_reactivates_inactive",
             "a create naming an inactive product or location recreates and reactivates it (201)",
             "gap 9",
+            departs_from=("LOC-005", "PRD-007"),
         ),
         Variant(
             "all_rows_failed_is_400",
             "a bulk upsert in which every row fails is 400 VALIDATION_ERROR as a whole",
             "gap 24",
+            departs_from=("INV-014",),
         ),
         Variant(
             "unknown_inventory_identifier_empty",
             "an unknown location or SKU under /inventory/{identifier}/ is 200 with an empty list",
             "gap 12",
+            departs_from=("INV-029",),
         ),
     ],
 )
