@@ -219,6 +219,72 @@ FAULTS: Registry[Fault] = Registry(
             ("INV-001",),
             schema_blamed_on=("INV-001",),
         ),
+        Fault(
+            "created_counted_as_updated",
+            "bulk upsert counts created rows as updated",
+            ("INV-002",),
+        ),
+        Fault(
+            "total_excludes_failed",
+            "the bulk total counts only the rows that did not fail",
+            ("INV-004",),
+        ),
+        Fault(
+            "row_error_rolls_back_batch",
+            "a batch with a failing row writes none of its rows, yet counts its good rows applied",
+            ("INV-005",),
+        ),
+        Fault(
+            "row_error_request_names",
+            "row errors name the sent codes location_code and sku_code, not location_id and "
+            "product_id",
+            ("INV-007",),
+        ),
+        Fault(
+            "unknown_location_under_location_code",
+            "an unknown location is reported under errors.location_code",
+            ("INV-009",),
+        ),
+        Fault(
+            "source_required",
+            "a bulk body without source is 400 (no default)",
+            ("INV-016",),
+        ),
+        Fault(
+            "missing_inventory_accepted",
+            "a bulk body without inventory is an empty batch: 200 with total 0",
+            ("INV-018",),
+        ),
+        Fault(
+            "empty_inventory_accepted",
+            "an empty inventory list is 200 with total 0",
+            ("INV-019",),
+        ),
+        Fault(
+            "inventory_object_as_row",
+            "an inventory object is taken as a batch of that one row",
+            ("INV-020",),
+        ),
+        Fault(
+            "inventory_list_id_names",
+            "GET /inventory/ entries name the codes location_id and product_id",
+            ("INV-023",),
+        ),
+        Fault(
+            "by_defaults_to_sku",
+            "GET /inventory/{identifier}/ without by reads by SKU",
+            ("INV-024",),
+        ),
+        Fault(
+            "identifier_read_without_success",
+            "reads by identifier answer {data: [rows]} without success",
+            ("INV-026",),
+        ),
+        Fault(
+            "empty_read_404",
+            "a known location or SKU without inventory rows is 404 NOT_FOUND",
+            ("INV-028",),
+        ),
         # identifiers
         Fault(
             "slash_identifier_broken",

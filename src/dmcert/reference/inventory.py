@@ -20,7 +20,13 @@ from dmcert.reference.context import Call
 from dmcert.reference.database import inventory, locations, products
 from dmcert.reference.records import RACE_PAUSE, new_id, timestamp
 from dmcert.reference.responses import ApiError, Result, ok, page, validation_error
-from dmcert.reference.validation import Fields, check_identifier, check_integer, check_text
+from dmcert.reference.validation import (
+    MISSING,
+    Fields,
+    check_identifier,
+    check_integer,
+    check_text,
+)
 
 SOURCES = ("bulk_import", "manual_adjustment", "erp_sync", "initial_load")
 _CHUNK = 500
@@ -46,11 +52,17 @@ def _check_source(field: str, value: Any) -> str:
 
 def validate_bulk(call: Call) -> list[Any]:
     """The rows of a bulk request whose top level is valid (else 400 for the whole call)."""
+    settings = call.settings
     fields = Fields(call.json())
-    fields.get("source", _check_source)
+    fields.get("source", _check_source, required=settings.has("source_required"))
     fields.get("notes", check_text)
-    rows = fields.get("inventory", lambda _field, value: value, required=True)
-    if not isinstance(rows, list) or not rows:
+    required = not settings.has("missing_inventory_accepted")
+    rows = fields.get("inventory", lambda _field, value: value, required=required)
+    if rows is MISSING:
+        rows = []
+    elif isinstance(rows, dict) and settings.has("inventory_object_as_row"):
+        rows = [rows]
+    elif not isinstance(rows, list) or not (rows or settings.has("empty_inventory_accepted")):
         raise validation_error("inventory: must be a non-empty list of rows.")
     fields.done()
     return rows
@@ -207,7 +219,12 @@ def bulk(call: Call) -> Result:
         for index, location_code, sku_code, quantity in candidates:
             problems = {}
             if location_code not in known_locations:
-                problems["location_id"] = ["Location not found"]
+                field = (
+                    "location_code"
+                    if settings.has("unknown_location_under_location_code")
+                    else "location_id"
+                )
+                problems[field] = ["Location not found"]
             if sku_code not in known_skus:
                 problems["product_id"] = ["Product not found"]
             if problems:
@@ -220,8 +237,8 @@ def bulk(call: Call) -> Result:
         if len(errors) == len(raw_rows) and settings.chose("all_rows_failed_is_400"):
             raise validation_error("inventory: every row is invalid; nothing was applied.")
         first_seen = list(dict.fromkeys(pair for _index, pair in applied))
-        if not final:
-            return applied, set()
+        if not final or (errors and settings.has("row_error_rolls_back_batch")):
+            return applied, set(final)
         if stale is not None:
             return applied, _insert_or_update(conn, final, first_seen, stale)
         return applied, _upsert(conn, final, first_seen)
@@ -237,18 +254,26 @@ def bulk(call: Call) -> Result:
         seen.add(pair)
     if settings.has("bulk_counters_wrong"):
         created, updated = created + updated, 0
+    if settings.has("created_counted_as_updated"):
+        created, updated = 0, created + updated
     base = 1 if settings.has("bulk_row_index_1_based") else 0
+    names = (
+        ("location_code", "sku_code")
+        if settings.has("row_error_request_names")
+        else ("location_id", "product_id")
+    )
     report = [
         {
             "row": index + base,
-            "location_id": _sent(raw_rows[index], "location_code"),
-            "product_id": _sent(raw_rows[index], "sku_code"),
+            names[0]: _sent(raw_rows[index], "location_code"),
+            names[1]: _sent(raw_rows[index], "sku_code"),
             "errors": errors[index],
         }
         for index in sorted(errors)
     ]
+    total = len(raw_rows) - (len(errors) if settings.has("total_excludes_failed") else 0)
     data = {
-        "total": len(raw_rows),
+        "total": total,
         "created": created,
         "updated": updated,
         "failed": len(errors),
@@ -269,12 +294,18 @@ def listing(call: Call) -> Result:
         rows, cursor = pagination.fetch_page(
             conn, call.settings, inventory, "inventory", [], limit, call.query.get("cursor")
         )
-    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+    entries = [view(row._mapping) for row in rows]
+    if call.settings.has("inventory_list_id_names"):
+        entries = [
+            {"location_id": e.pop("location_code"), "product_id": e.pop("sku_code"), **e}
+            for e in entries
+        ]
+    return page(call.settings, entries, limit, cursor)
 
 
 def by_identifier(call: Call) -> Result:
     """Every row at a location (by=location, default) or of a SKU (by=sku); not paginated."""
-    by = call.query.get("by", "location")
+    by = call.query.get("by", "sku" if call.settings.has("by_defaults_to_sku") else "location")
     if by not in ("location", "sku"):
         if not call.settings.has("invalid_by_accepted"):
             raise validation_error("by: must be location or sku.")
@@ -297,4 +328,9 @@ def by_identifier(call: Call) -> Result:
             .order_by(inventory.c.created_at.desc(), inventory.c.id.desc())
         )
         rows = conn.execute(query).mappings().all()
-    return ok([view(row) for row in rows])
+    if not rows and call.settings.has("empty_read_404"):
+        raise call.missing(what)
+    result = ok([view(row) for row in rows])
+    if call.settings.has("identifier_read_without_success"):
+        del result.body["success"]
+    return result
