@@ -285,6 +285,57 @@ FAULTS: Registry[Fault] = Registry(
             "a known location or SKU without inventory rows is 404 NOT_FOUND",
             ("INV-028",),
         ),
+        Fault(
+            "unknown_sku_wrong_message",
+            "an unknown SKU's row error says Product does not exist",
+            ("INV-010",),
+        ),
+        Fault(
+            "bad_quantity_rejects_request",
+            "a row with a bad quantity makes the whole bulk request 400",
+            ("INV-012",),
+        ),
+        Fault(
+            "code_errors_under_id_keys",
+            "a missing or non-string location_code or sku_code is reported under location_id "
+            "or product_id",
+            ("INV-013",),
+        ),
+        Fault(
+            "all_failed_success_false",
+            "a batch in which every row fails answers 200 with success false",
+            ("INV-014",),
+        ),
+        Fault(
+            "repeated_pair_first_wins",
+            "a pair repeated in one batch keeps its first quantity",
+            ("INV-015",),
+        ),
+        Fault(
+            "unknown_source_accepted",
+            "an unknown source is ignored and the rows are applied",
+            ("INV-017",),
+        ),
+        Fault(
+            "inactive_product_not_upserted",
+            "a row for an inactive product fails with Product not found",
+            ("INV-021",),
+        ),
+        Fault(
+            "row_limit_500",
+            "a bulk batch of more than 500 rows is 400 VALIDATION_ERROR",
+            ("INV-022",),
+        ),
+        Fault(
+            "unknown_sku_read_empty",
+            "by=sku of an unknown SKU is 200 with data []",
+            ("INV-029",),
+        ),
+        Fault(
+            "identifier_read_capped_at_50",
+            "reads by identifier return at most 50 rows",
+            ("INV-030",),
+        ),
         # identifiers
         Fault(
             "slash_identifier_broken",
