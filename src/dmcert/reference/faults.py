@@ -366,6 +366,123 @@ FAULTS: Registry[Fault] = Registry(
             ("INV-001",),
             schema_blamed_on=("INV-001",),
         ),
+        Fault(
+            "created_counted_as_updated",
+            "bulk upsert counts created rows as updated",
+            ("INV-002",),
+        ),
+        Fault(
+            "total_excludes_failed",
+            "the bulk total counts only the rows that did not fail",
+            ("INV-004",),
+        ),
+        Fault(
+            "row_error_rolls_back_batch",
+            "a batch with a failing row writes none of its rows, yet counts its good rows applied",
+            ("INV-005",),
+        ),
+        Fault(
+            "row_error_request_names",
+            "row errors name the sent codes location_code and sku_code, not location_id and "
+            "product_id",
+            ("INV-007",),
+        ),
+        Fault(
+            "unknown_location_under_location_code",
+            "an unknown location is reported under errors.location_code",
+            ("INV-009",),
+        ),
+        Fault(
+            "source_required",
+            "a bulk body without source is 400 (no default)",
+            ("INV-016",),
+        ),
+        Fault(
+            "missing_inventory_accepted",
+            "a bulk body without inventory is an empty batch: 200 with total 0",
+            ("INV-018",),
+        ),
+        Fault(
+            "empty_inventory_accepted",
+            "an empty inventory list is 200 with total 0",
+            ("INV-019",),
+        ),
+        Fault(
+            "inventory_object_as_row",
+            "an inventory object is taken as a batch of that one row",
+            ("INV-020",),
+        ),
+        Fault(
+            "inventory_list_id_names",
+            "GET /inventory/ entries name the codes location_id and product_id",
+            ("INV-023",),
+        ),
+        Fault(
+            "by_defaults_to_sku",
+            "GET /inventory/{identifier}/ without by reads by SKU",
+            ("INV-024",),
+        ),
+        Fault(
+            "identifier_read_without_success",
+            "reads by identifier answer {data: [rows]} without success",
+            ("INV-026",),
+        ),
+        Fault(
+            "empty_read_404",
+            "a known location or SKU without inventory rows is 404 NOT_FOUND",
+            ("INV-028",),
+        ),
+        Fault(
+            "unknown_sku_wrong_message",
+            "an unknown SKU's row error says Product does not exist",
+            ("INV-010",),
+        ),
+        Fault(
+            "bad_quantity_rejects_request",
+            "a row with a bad quantity makes the whole bulk request 400",
+            ("INV-012",),
+        ),
+        Fault(
+            "code_errors_under_id_keys",
+            "a missing or non-string location_code or sku_code is reported under location_id "
+            "or product_id",
+            ("INV-013",),
+        ),
+        Fault(
+            "all_failed_success_false",
+            "a batch in which every row fails answers 200 with success false",
+            ("INV-014",),
+        ),
+        Fault(
+            "repeated_pair_first_wins",
+            "a pair repeated in one batch keeps its first quantity",
+            ("INV-015",),
+        ),
+        Fault(
+            "unknown_source_accepted",
+            "an unknown source is ignored and the rows are applied",
+            ("INV-017",),
+        ),
+        Fault(
+            "inactive_product_not_upserted",
+            "a row for an inactive product fails with Product not found",
+            ("INV-021",),
+        ),
+        Fault(
+            "row_limit_500",
+            "a bulk batch of more than 500 rows is 400 VALIDATION_ERROR",
+            ("INV-022",),
+        ),
+        Fault(
+            "unknown_sku_read_empty",
+            "by=sku of an unknown SKU is 200 with data []",
+            ("INV-029",),
+        ),
+        Fault(
+            "identifier_read_capped_at_50",
+            "reads by identifier return at most 50 rows",
+            ("INV-030",),
+        ),
         # identifiers
         Fault(
             "slash_identifier_broken",

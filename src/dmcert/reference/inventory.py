@@ -20,11 +20,19 @@ from dmcert.reference.context import Call
 from dmcert.reference.database import inventory, locations, products
 from dmcert.reference.records import RACE_PAUSE, new_id, timestamp
 from dmcert.reference.responses import ApiError, Result, ok, page, validation_error
-from dmcert.reference.validation import Fields, check_identifier, check_integer, check_text
+from dmcert.reference.validation import (
+    MISSING,
+    Fields,
+    check_identifier,
+    check_integer,
+    check_text,
+)
 
 SOURCES = ("bulk_import", "manual_adjustment", "erp_sync", "initial_load")
 _CHUNK = 500
 Pair = tuple[str, str]
+_ERROR_KEYS = {"location_code": "location_id", "sku_code": "product_id"}
+"""The keys a row error names the codes a row sends by."""
 
 
 def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
@@ -44,14 +52,27 @@ def _check_source(field: str, value: Any) -> str:
     return value
 
 
+def _as_sent(_field: str, value: Any) -> Any:
+    return value
+
+
 def validate_bulk(call: Call) -> list[Any]:
     """The rows of a bulk request whose top level is valid (else 400 for the whole call)."""
+    settings = call.settings
     fields = Fields(call.json())
-    fields.get("source", _check_source)
+    check_source = _as_sent if settings.has("unknown_source_accepted") else _check_source
+    fields.get("source", check_source, required=settings.has("source_required"))
     fields.get("notes", check_text)
-    rows = fields.get("inventory", lambda _field, value: value, required=True)
-    if not isinstance(rows, list) or not rows:
+    required = not settings.has("missing_inventory_accepted")
+    rows = fields.get("inventory", _as_sent, required=required)
+    if rows is MISSING:
+        rows = []
+    elif isinstance(rows, dict) and settings.has("inventory_object_as_row"):
+        rows = [rows]
+    elif not isinstance(rows, list) or not (rows or settings.has("empty_inventory_accepted")):
         raise validation_error("inventory: must be a non-empty list of rows.")
+    if len(rows) > 500 and settings.has("row_limit_500"):
+        raise validation_error("inventory: must have at most 500 rows.")
     fields.done()
     return rows
 
@@ -187,6 +208,12 @@ def bulk(call: Call) -> Result:
     for index, row in enumerate(raw_rows):
         problems, values = _row_problems(row, minimum)
         if values is None:
+            if "quantity" in problems and settings.has("bad_quantity_rejects_request"):
+                raise validation_error(f"inventory[{index}].quantity: {problems['quantity'][0]}")
+            if settings.has("code_errors_under_id_keys"):
+                problems = {
+                    _ERROR_KEYS.get(field, field): messages for field, messages in problems.items()
+                }
             errors[index] = problems
         else:
             candidates.append((index, *values))
@@ -201,27 +228,40 @@ def bulk(call: Call) -> Result:
     def work(conn: Connection) -> tuple[list[tuple[int, Pair]], set[Pair]]:
         wanted_locations, wanted_skus = {c[1] for c in candidates}, {c[2] for c in candidates}
         known_locations = _known(conn, locations.c.code, wanted_locations, active_only=active_only)
-        known_skus = _known(conn, products.c.sku, wanted_skus, active_only=active_only)
+        active_skus = active_only or settings.has("inactive_product_not_upserted")
+        known_skus = _known(conn, products.c.sku, wanted_skus, active_only=active_skus)
         applied: list[tuple[int, Pair]] = []
         final: dict[Pair, int] = {}
         for index, location_code, sku_code, quantity in candidates:
             problems = {}
             if location_code not in known_locations:
-                problems["location_id"] = ["Location not found"]
+                field = (
+                    "location_code"
+                    if settings.has("unknown_location_under_location_code")
+                    else "location_id"
+                )
+                problems[field] = ["Location not found"]
             if sku_code not in known_skus:
-                problems["product_id"] = ["Product not found"]
+                problems["product_id"] = [
+                    "Product does not exist"
+                    if settings.has("unknown_sku_wrong_message")
+                    else "Product not found"
+                ]
             if problems:
                 errors[index] = problems
                 continue
             applied.append((index, (location_code, sku_code)))
-            final[(location_code, sku_code)] = quantity
+            if settings.has("repeated_pair_first_wins"):
+                final.setdefault((location_code, sku_code), quantity)
+            else:
+                final[(location_code, sku_code)] = quantity
         if errors and settings.has("bulk_all_or_nothing"):
             raise validation_error(f"inventory: {len(errors)} row(s) are invalid.")
         if len(errors) == len(raw_rows) and settings.chose("all_rows_failed_is_400"):
             raise validation_error("inventory: every row is invalid; nothing was applied.")
         first_seen = list(dict.fromkeys(pair for _index, pair in applied))
-        if not final:
-            return applied, set()
+        if not final or (errors and settings.has("row_error_rolls_back_batch")):
+            return applied, set(final)
         if stale is not None:
             return applied, _insert_or_update(conn, final, first_seen, stale)
         return applied, _upsert(conn, final, first_seen)
@@ -237,24 +277,30 @@ def bulk(call: Call) -> Result:
         seen.add(pair)
     if settings.has("bulk_counters_wrong"):
         created, updated = created + updated, 0
+    if settings.has("created_counted_as_updated"):
+        created, updated = 0, created + updated
     base = 1 if settings.has("bulk_row_index_1_based") else 0
+    keys = {} if settings.has("row_error_request_names") else _ERROR_KEYS
     report = [
         {
             "row": index + base,
-            "location_id": _sent(raw_rows[index], "location_code"),
-            "product_id": _sent(raw_rows[index], "sku_code"),
+            **{keys.get(code, code): _sent(raw_rows[index], code) for code in _ERROR_KEYS},
             "errors": errors[index],
         }
         for index in sorted(errors)
     ]
+    total = len(raw_rows) - (len(errors) if settings.has("total_excludes_failed") else 0)
     data = {
-        "total": len(raw_rows),
+        "total": total,
         "created": created,
         "updated": updated,
         "failed": len(errors),
         "errors": report,
     }
-    return ok(data, 201 if settings.has("bulk_returns_201") else 200)
+    result = ok(data, 201 if settings.has("bulk_returns_201") else 200)
+    if errors and len(errors) == len(raw_rows) and settings.has("all_failed_success_false"):
+        result.body["success"] = False
+    return result
 
 
 def _sent(row: Any, field: str) -> str | None:
@@ -269,12 +315,18 @@ def listing(call: Call) -> Result:
         rows, cursor = pagination.fetch_page(
             conn, call.settings, inventory, "inventory", [], limit, call.query.get("cursor")
         )
-    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+    entries = [view(row._mapping) for row in rows]
+    if call.settings.has("inventory_list_id_names"):
+        entries = [
+            {"location_id": e.pop("location_code"), "product_id": e.pop("sku_code"), **e}
+            for e in entries
+        ]
+    return page(call.settings, entries, limit, cursor)
 
 
 def by_identifier(call: Call) -> Result:
     """Every row at a location (by=location, default) or of a SKU (by=sku); not paginated."""
-    by = call.query.get("by", "location")
+    by = call.query.get("by", "sku" if call.settings.has("by_defaults_to_sku") else "location")
     if by not in ("location", "sku"):
         if not call.settings.has("invalid_by_accepted"):
             raise validation_error("by: must be location or sku.")
@@ -289,12 +341,22 @@ def by_identifier(call: Call) -> Result:
     key = call.key(what)
     with call.db.read() as conn:
         unknown = conn.execute(select(owner).where(owner == key)).first() is None
-        if unknown and not call.settings.chose("unknown_inventory_identifier_empty"):
+        empty = call.settings.chose("unknown_inventory_identifier_empty") or (
+            by == "sku" and call.settings.has("unknown_sku_read_empty")
+        )
+        if unknown and not empty:
             raise call.missing(what)
         query = (
             select(inventory)
             .where(column == key)
             .order_by(inventory.c.created_at.desc(), inventory.c.id.desc())
         )
+        if call.settings.has("identifier_read_capped_at_50"):
+            query = query.limit(pagination.DEFAULT_LIMIT)
         rows = conn.execute(query).mappings().all()
-    return ok([view(row) for row in rows])
+    if not rows and call.settings.has("empty_read_404"):
+        raise call.missing(what)
+    result = ok([view(row) for row in rows])
+    if call.settings.has("identifier_read_without_success"):
+        del result.body["success"]
+    return result
