@@ -293,7 +293,7 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault(
             "inventory_read_by_id",
-            "GET /inventory/{identifier}/ resolves the location's or product's record id",
+            "GET /inventory/{identifier}/ looks the location or product up by record id",
             ("IDN-004",),
         ),
         Fault(

@@ -294,14 +294,15 @@ def by_identifier(call: Call) -> Result:
         by = "location"
     if by == "sku" and call.settings.has("by_sku_ignored"):
         by = "location"
-    owner, column, what = (
-        (products.c.sku, inventory.c.sku_code, "Product")
+    table, owner, column, what = (
+        (products, products.c.sku, inventory.c.sku_code, "Product")
         if by == "sku"
-        else (locations.c.code, inventory.c.location_code, "Location")
+        else (locations, locations.c.code, inventory.c.location_code, "Location")
     )
     key = call.key(what)
+    resolved_by = table.c.id if call.settings.has("inventory_read_by_id") else owner
     with call.db.read() as conn:
-        unknown = conn.execute(select(owner).where(owner == key)).first() is None
+        unknown = conn.execute(select(owner).where(resolved_by == key)).first() is None
         if unknown and not call.settings.chose("unknown_inventory_identifier_empty"):
             raise call.missing(what)
         query = (
