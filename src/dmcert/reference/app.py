@@ -60,6 +60,8 @@ _MAX_HEADERS = 8190
 _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 _SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
+_REPLAYS: dict[tuple[str | None, str], Result] = {}
+"""The idempotency_key_replayed fault's cache: the first answer per (API key, header)."""
 
 
 def build_router() -> Router:
@@ -157,7 +159,11 @@ class ReferenceApi:
             path=request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
             content_type=request.headers.get("content-type", ""),
         )
-        result = await run_in_threadpool(self.process, incoming)
+        replay = request.headers.get("idempotency-key")
+        if replay and request.method == "POST" and settings.has("idempotency_key_replayed"):
+            result = await run_in_threadpool(self._replayed, incoming, replay)
+        else:
+            result = await run_in_threadpool(self.process, incoming)
         if settings.has("slow_lists") and request.method in ("GET", "HEAD") and _is_list(api):
             await anyio.sleep(_SLOW_LIST_SECONDS)
         response = self._render(result)
@@ -181,6 +187,14 @@ class ReferenceApi:
 
     def _render(self, result: Result) -> Response:
         return responses.render(self.settings, result)
+
+    def _replayed(self, incoming: Incoming, idempotency_key: str) -> Result:
+        """Fault idempotency_key_replayed: a POST repeating an Idempotency-Key (of the same
+        API key) gets the answer the first one got, and is not processed."""
+        key = (incoming.api_key, idempotency_key)
+        if key not in _REPLAYS:
+            _REPLAYS[key] = self.process(incoming)
+        return _REPLAYS[key]
 
     def process(self, incoming: Incoming) -> Result:
         """Authenticate, route, check the scope, handle and audit one request."""

@@ -208,6 +208,52 @@ FAULTS: Registry[Fault] = Registry(
             "offset pagination: inserts between pages repeat records",
             ("PAG-012",),
         ),
+        Fault(
+            "inventory_cursor_refused",
+            "the inventory list refuses the cursor query parameter (400 VALIDATION_ERROR)",
+            ("PAG-001",),
+        ),
+        Fault(
+            "pagination_limit_string",
+            'pagination.limit is a string ("50")',
+            ("PAG-002",),
+        ),
+        Fault(
+            "last_page_without_pagination",
+            "a page with no next page (the last, or the only one) carries no pagination",
+            ("PAG-003",),
+        ),
+        Fault(
+            "default_limit_20",
+            "without an integer limit, pages hold 20 records and pagination.limit is 20",
+            ("PAG-004",),
+        ),
+        Fault("page_one_over_limit", "a page holds limit + 1 records", ("PAG-005",)),
+        Fault(
+            "decimal_limit_truncated",
+            "a decimal limit (1.5) is truncated to its integer part instead of ignored",
+            ("PAG-008",),
+        ),
+        Fault(
+            "cursor_collection_unchecked",
+            "a cursor of another list is accepted and read as a position in this one",
+            ("PAG-015",),
+        ),
+        Fault(
+            "page_number_cursor",
+            "the cursor holds a page number: sent with another limit it starts elsewhere",
+            ("PAG-016",),
+        ),
+        Fault(
+            "full_page_has_cursor",
+            "every full page carries a next_cursor, the exactly full last page too",
+            ("PAG-017",),
+        ),
+        Fault(
+            "upsert_restamps_created_at",
+            "an upsert that updates an inventory row sets its created_at anew (it moves up)",
+            ("PAG-018",),
+        ),
         # soft delete
         Fault("hard_delete_product", "DELETE removes the product (GET then 404)", ("PRD-017",)),
         Fault(
@@ -494,6 +540,41 @@ FAULTS: Registry[Fault] = Registry(
             "non-ASCII identifiers are not found",
             ("IDN-008",),
         ),
+        Fault(
+            "orders_addressed_by_order_number",
+            "/orders/{identifier}/ resolves order_number whatever the order identifier",
+            ("IDN-001",),
+        ),
+        Fault(
+            "product_addressed_by_id",
+            "/products/{identifier}/ resolves the record id (the framework default), not sku",
+            ("IDN-002",),
+        ),
+        Fault(
+            "location_addressed_by_id",
+            "/locations/{identifier}/ resolves the record id (the framework default), not code",
+            ("IDN-003",),
+        ),
+        Fault(
+            "inventory_read_by_id",
+            "GET /inventory/{identifier}/ looks the location or product up by record id",
+            ("IDN-004",),
+        ),
+        Fault(
+            "order_cancel_by_order_number",
+            "DELETE /orders/{identifier}/ resolves order_number; GET and PUT the order identifier",
+            ("IDN-005",),
+        ),
+        Fault(
+            "plus_read_as_space",
+            "a + in a decoded identifier is read as a space (form decoding of the path)",
+            ("IDN-007",),
+        ),
+        Fault(
+            "long_identifier_accepted",
+            "identifier strings over 255 characters are accepted",
+            ("IDN-009",),
+        ),
         # transport (ENV-015): faults of `dmcert serve --tls`
         Fault(
             "hsts_missing",
@@ -654,6 +735,32 @@ FAULTS: Registry[Fault] = Registry(
             "deprecation_alone",
             "every response carries Deprecation: true without Sunset or a deprecation Link",
             ("VER-006",),
+        ),
+        # idempotency
+        Fault(
+            "idempotency_key_replayed",
+            "a POST repeating an Idempotency-Key is answered the first answer, nothing created",
+            ("IDEM-001",),
+        ),
+        Fault(
+            "order_put_appends_notes",
+            "an order PUT appends its notes to the stored notes instead of replacing them",
+            ("IDEM-005",),
+        ),
+        Fault(
+            "product_put_adds_quantity",
+            "a product PUT adds its quantity to the stored one instead of setting it",
+            ("IDEM-006",),
+        ),
+        Fault(
+            "recancel_overwrites_reason",
+            "DELETE of a cancelled order stores the new reason as cancel_reason",
+            ("IDEM-007",),
+        ),
+        Fault(
+            "inactive_product_delete_404",
+            "DELETE of an inactive product is 404 NOT_FOUND (it looks up active products only)",
+            ("IDEM-008",),
         ),
     ],
 )

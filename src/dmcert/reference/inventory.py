@@ -199,6 +199,14 @@ def _upsert(conn: Connection, final: dict[Pair, int], first_seen: list[Pair]) ->
     return set(final) - existing
 
 
+def _restamp(conn: Connection, pairs: Sequence[Pair]) -> None:
+    """Fault upsert_restamps_created_at: updated rows take their updated_at as created_at."""
+    pair_column = tuple_(inventory.c.location_code, inventory.c.sku_code)
+    for chunk in _chunks(pairs):
+        moved = update(inventory).where(pair_column.in_(list(chunk)))
+        conn.execute(moved.values(created_at=inventory.c.updated_at))
+
+
 def bulk(call: Call) -> Result:
     settings = call.settings
     raw_rows = validate_bulk(call)
@@ -264,7 +272,10 @@ def bulk(call: Call) -> Result:
             return applied, set(final)
         if stale is not None:
             return applied, _insert_or_update(conn, final, first_seen, stale)
-        return applied, _upsert(conn, final, first_seen)
+        created_pairs = _upsert(conn, final, first_seen)
+        if settings.has("upsert_restamps_created_at"):
+            _restamp(conn, sorted(set(final) - created_pairs))
+        return applied, created_pairs
 
     applied, created_pairs = call.db.write(work)
     created = updated = 0
@@ -310,6 +321,8 @@ def _sent(row: Any, field: str) -> str | None:
 
 
 def listing(call: Call) -> Result:
+    if "cursor" in call.query and call.settings.has("inventory_cursor_refused"):
+        raise validation_error("cursor: unknown query parameter.")
     limit = pagination.parse_limit(call.settings, call.query.get("limit"))
     with call.db.read() as conn:
         rows, cursor = pagination.fetch_page(
@@ -333,14 +346,15 @@ def by_identifier(call: Call) -> Result:
         by = "location"
     if by == "sku" and call.settings.has("by_sku_ignored"):
         by = "location"
-    owner, column, what = (
-        (products.c.sku, inventory.c.sku_code, "Product")
+    table, owner, column, what = (
+        (products, products.c.sku, inventory.c.sku_code, "Product")
         if by == "sku"
-        else (locations.c.code, inventory.c.location_code, "Location")
+        else (locations, locations.c.code, inventory.c.location_code, "Location")
     )
     key = call.key(what)
+    resolved_by = table.c.id if call.settings.has("inventory_read_by_id") else owner
     with call.db.read() as conn:
-        unknown = conn.execute(select(owner).where(owner == key)).first() is None
+        unknown = conn.execute(select(owner).where(resolved_by == key)).first() is None
         empty = call.settings.chose("unknown_inventory_identifier_empty") or (
             by == "sku" and call.settings.has("unknown_sku_read_empty")
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Column, Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from dmcert.reference import pagination
@@ -102,10 +102,15 @@ def create(call: Call) -> Result:
     return ok(view(row), 201, record_id=row["id"])
 
 
+def addressed_by(call: Call) -> Column:
+    """The column /locations/{identifier}/ resolves."""
+    return locations.c.id if call.settings.has("location_addressed_by_id") else locations.c.code
+
+
 def retrieve(call: Call) -> Result:
     code = call.key(WHAT)
     with call.db.read() as conn:
-        row = find(conn, locations, locations.c.code, code)
+        row = find(conn, locations, addressed_by(call), code)
     if row is None:
         raise call.missing(WHAT)
     return ok(view(row))
@@ -115,7 +120,7 @@ def _change(call: Call, values: dict[str, Any]) -> Result:
     code = call.key(WHAT)
 
     def work(conn: Connection) -> dict[str, Any]:
-        row = find(conn, locations, locations.c.code, code, lock=True)
+        row = find(conn, locations, addressed_by(call), code, lock=True)
         if row is None:
             raise call.missing(WHAT)
         return update_row(conn, locations, row, values)
@@ -127,7 +132,8 @@ def _change(call: Call, values: dict[str, Any]) -> Result:
 def replace(call: Call) -> Result:
     values = validate_update(call)
     if call.settings.has("torn_put"):
-        row = update_field_by_field(call.db, locations, locations.c.code, call.key(WHAT), values)
+        column = addressed_by(call)
+        row = update_field_by_field(call.db, locations, column, call.key(WHAT), values)
         if row is None:
             raise call.missing(WHAT)
         return ok(view(row), record_id=row["id"])

@@ -177,17 +177,18 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
 def identifier_column(settings: Settings) -> Column:
     """The column /orders/{identifier}/ resolves (external_key holds external_order_id
     exactly while orders are addressed by it, and is unique)."""
-    return (
-        orders.c.external_key
-        if settings.order_identifier == "external_order_id"
-        else (orders.c.order_number)
-    )
+    by_external_id = settings.order_identifier == "external_order_id"
+    if by_external_id and not settings.has("orders_addressed_by_order_number"):
+        return orders.c.external_key
+    return orders.c.order_number
 
 
 def lookup_column(call: Call) -> Column:
     """The column a call's `{identifier}` names: a partner key's resolved field, else the
     platform default (identifier_column)."""
     field = call.identifier_field
+    if call.method == "DELETE" and call.settings.has("order_cancel_by_order_number"):
+        return orders.c.order_number
     if field is None or field == call.settings.order_identifier:
         return identifier_column(call.settings)
     return orders.c.order_number if field == "order_number" else orders.c.external_order_id
@@ -397,9 +398,11 @@ def replace(call: Call) -> Result:
             raise call.missing(WHAT)
         if call.settings.has("put_closed_order_refused") and row["status"] in (CANCELLED, SHIPPED):
             raise service_error(f"A {row['status']} order cannot be changed.")
-        external = {"external_key": values.get("external_key")}
-        _check_unique(conn, call.settings, external, row["id"])
-        row = update_row(conn, orders, row, values)
+        _check_unique(conn, call.settings, {"external_key": values.get("external_key")}, row["id"])
+        changes = dict(values)
+        if "notes" in changes and call.settings.has("order_put_appends_notes"):
+            changes["notes"] = (row["notes"] or "") + (changes["notes"] or "")
+        row = update_row(conn, orders, row, changes)
         if new_lines is not None:
             _check_skus(conn, call.settings, new_lines)
             return row, _replace_lines(conn, call.settings, row["id"], new_lines)
@@ -432,6 +435,8 @@ def cancel(call: Call) -> Result:
         if row["status"] == CANCELLED:
             if settings.has("cancel_twice_error"):
                 raise service_error("The order is already cancelled.")
+            if isinstance(reason, str) and settings.has("recancel_overwrites_reason"):
+                row = update_row(conn, orders, row, {"cancel_reason": reason})
         else:
             changes: dict[str, Any] = {"status": CANCELLED}
             if isinstance(reason, str) and not settings.has("cancel_reason_dropped"):

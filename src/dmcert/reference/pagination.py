@@ -30,15 +30,19 @@ MAX_LIMIT = 200
 _UNCLAMPED_CEILING = 10_000  # even the limit_not_clamped fault stays bounded
 _ECHO = 100
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
+_DECIMAL = re.compile(r"[+-]?\d{1,30}\.\d*")
+_FAULTY_DEFAULT = 20  # the default_limit_20 fault
 
 
 def parse_limit(settings: Settings, raw: str | None) -> int:
     """The effective limit: clamped into [1, 200]; a non-integer counts as absent (or is 400
     under the non_integer_limit_rejected variant)."""
+    if raw and settings.has("decimal_limit_truncated") and _DECIMAL.fullmatch(raw):
+        raw = raw.split(".")[0]
     if raw is None or not _INTEGER.fullmatch(raw):
         if raw and settings.chose("non_integer_limit_rejected"):
             raise validation_error(f"limit: {raw[:40]!r} is not an integer.")
-        return DEFAULT_LIMIT
+        return _FAULTY_DEFAULT if settings.has("default_limit_20") else DEFAULT_LIMIT
     value = int(raw)
     if settings.has("limit_not_clamped"):
         if value < 1:
@@ -76,7 +80,8 @@ def decode_cursor(settings: Settings, collection: str, value: str) -> dict[str, 
         verified = settings.has("cursor_not_verified") or hmac.compare_digest(
             signature.encode(), _sign(settings, payload).encode()
         )
-        if not verified or payload.pop("k") != collection:
+        listed = payload.pop("k") == collection or settings.has("cursor_collection_unchecked")
+        if not verified or not listed:
             raise ValueError
         return payload
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, RecursionError):
@@ -97,8 +102,9 @@ def fetch_page(
     """One page of `table` rows matching `where`, and the cursor of the next page. An empty
     cursor counts as absent (the first page), like an empty limit."""
     position = decode_cursor(settings, collection, cursor) if cursor else None
-    if settings.has("unstable_under_inserts"):
+    if settings.has("unstable_under_inserts") or settings.has("page_number_cursor"):
         return _offset_page(conn, settings, table, collection, where, limit, position)
+    size = limit + 1 if settings.has("page_one_over_limit") else limit
     newest_first = not settings.has("oldest_first")
     created, ident = table.c.created_at, table.c.id
     query = select(table).where(*where)
@@ -115,10 +121,11 @@ def fetch_page(
         if settings.has("cursor_skips_record"):
             query = query.offset(1)
     order = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
-    rows = list(conn.execute(query.order_by(*order).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if rows and (more or settings.has("next_cursor_on_last_page")):
+    rows = list(conn.execute(query.order_by(*order).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    full = len(rows) == size and settings.has("full_page_has_cursor")
+    if rows and (more or full or settings.has("next_cursor_on_last_page")):
         last = rows[-1]
         position = {"c": last.created_at.isoformat(), "i": last.id}
         return rows, encode_cursor(settings, collection, position)
@@ -134,9 +141,12 @@ def _offset_page(
     limit: int,
     position: dict[str, Any] | None,
 ) -> tuple[list[Row], str | None]:
-    """The unstable_under_inserts fault: offset pagination."""
-    offset = position.get("o", 0) if position else 0
-    offset = offset if isinstance(offset, int) and offset >= 0 else 0
+    """The unstable_under_inserts fault: offset pagination; and page_number_cursor: the
+    cursor holds a page number, its offset the page number times the limit it comes with."""
+    by_page = settings.has("page_number_cursor")
+    start = position.get("p" if by_page else "o", 0) if position else 0
+    start = start if isinstance(start, int) and start >= 0 else 0
+    offset = start * limit if by_page else start
     query = (
         select(table)
         .where(and_(True, *where))
@@ -146,5 +156,6 @@ def _offset_page(
     )
     rows = list(conn.execute(query))
     if len(rows) > limit:
-        return rows[:limit], encode_cursor(settings, collection, {"o": offset + limit})
+        following = {"p": start + 1} if by_page else {"o": offset + limit}
+        return rows[:limit], encode_cursor(settings, collection, following)
     return rows, None

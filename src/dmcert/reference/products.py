@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete
+from sqlalchemy import Column, Connection, RowMapping, delete
 from sqlalchemy.exc import IntegrityError
 
 from dmcert.reference import pagination
@@ -104,10 +104,15 @@ def create(call: Call) -> Result:
     return ok(view(row), status, record_id=row["id"])
 
 
+def addressed_by(call: Call) -> Column:
+    """The column /products/{identifier}/ resolves."""
+    return products.c.id if call.settings.has("product_addressed_by_id") else products.c.sku
+
+
 def retrieve(call: Call) -> Result:
     sku = call.key(WHAT)
     with call.db.read() as conn:
-        row = find(conn, products, products.c.sku, sku)
+        row = find(conn, products, addressed_by(call), sku)
     if row is None:
         raise call.missing(WHAT)
     return ok(view(row))
@@ -117,18 +122,20 @@ def replace(call: Call) -> Result:
     values = validate_update(call)
     sku = call.key(WHAT)
     if call.settings.has("torn_put"):
-        torn = update_field_by_field(call.db, products, products.c.sku, sku, values)
+        torn = update_field_by_field(call.db, products, addressed_by(call), sku, values)
         if torn is None:
             raise call.missing(WHAT)
         return ok(view(torn), record_id=torn["id"])
 
     def work(conn: Connection) -> dict[str, Any]:
-        row = find(conn, products, products.c.sku, sku, lock=True)
+        row = find(conn, products, addressed_by(call), sku, lock=True)
         if row is None:
             raise call.missing(WHAT)
         changes = dict(values)
         if "custom_fields" in changes and call.settings.has("custom_fields_merged"):
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
+        if "quantity" in changes and call.settings.has("product_put_adds_quantity"):
+            changes["quantity"] += row["quantity"]
         return update_row(conn, products, row, changes)
 
     row = call.db.write(work)
@@ -139,8 +146,9 @@ def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
 
     def work(conn: Connection) -> dict[str, Any]:
-        row = find(conn, products, products.c.sku, sku, lock=True)
-        if row is None:
+        row = find(conn, products, addressed_by(call), sku, lock=True)
+        inactive = row is not None and not row["is_active"]
+        if row is None or (inactive and call.settings.has("inactive_product_delete_404")):
             raise call.missing(WHAT)
         if call.settings.has("hard_delete_product"):
             conn.execute(delete(products).where(products.c.id == row["id"]))

@@ -84,8 +84,10 @@ def ok(data: Any, status: int = 200, record_id: str | None = None) -> Result:
 
 def page(settings: Settings, data: list, limit: int, next_cursor: str | None) -> Result:
     body: dict[str, Any] = {"success": True, "data": data}
-    if not settings.has("list_without_pagination"):
-        body["pagination"] = {"limit": limit, "next_cursor": next_cursor}
+    bare = next_cursor is None and settings.has("last_page_without_pagination")
+    if not settings.has("list_without_pagination") and not bare:
+        shown = str(limit) if settings.has("pagination_limit_string") else limit
+        body["pagination"] = {"limit": shown, "next_cursor": next_cursor}
     return Result(200, body, {})
 
 

@@ -101,6 +101,8 @@ def _decode(settings: Settings, segment: str) -> str | None:
         text = unquote(segment, errors="strict")
         if settings.has("unicode_identifier_broken"):
             text.encode("ascii")
+        if settings.has("plus_read_as_space"):
+            text = text.replace("+", " ")
     except UnicodeError:
         return None
     return text

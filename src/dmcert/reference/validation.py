@@ -114,7 +114,9 @@ def check_text(field: str, value: Any) -> str:
 
 def check_identifier(field: str, value: Any) -> str:
     value = check_text(field, value)
-    if not 1 <= len(value) <= MAX_IDENTIFIER:
+    settings = SETTINGS.get()
+    unbounded = settings is not None and settings.has("long_identifier_accepted")
+    if not value or (len(value) > MAX_IDENTIFIER and not unbounded):
         raise validation_error(f"{field}: must be 1 to {MAX_IDENTIFIER} characters long.")
     return value
 
