@@ -57,6 +57,31 @@ FAULTS: Registry[Fault] = Registry(
             ("ENV-006",),
             schema_blamed_on=("ENV-006",),
         ),
+        Fault(
+            "product_read_as_list",
+            "GET of one product answers it in a one-element list (data: [{...}])",
+            ("ENV-001",),
+        ),
+        Fault(
+            "error_message_outside_error",
+            "error bodies put the message beside the error object, not in it",
+            ("ENV-003",),
+        ),
+        Fault(
+            "order_line_integer_ids",
+            "order line ids are integers (the line's position), not UUIDs",
+            ("ENV-009",),
+        ),
+        Fault(
+            "order_created_at_naive",
+            "an order's created_at has no timezone designator",
+            ("ENV-010",),
+        ),
+        Fault(
+            "line_sku_as_request_field",
+            "order lines answer the SKU as sku_code (the request's name), not sku: {sku}",
+            ("ENV-013",),
+        ),
         # errors
         Fault(
             "lowercase_error_codes",

@@ -159,10 +159,15 @@ def lookup_column(call: Call) -> Column:
     return orders.c.order_number if field == "order_number" else orders.c.external_order_id
 
 
-def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
+def _line_view(settings: Settings, line: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    line_id = line["position"] + 1 if settings.has("order_line_integer_ids") else line["id"]
+    if settings.has("line_sku_as_request_field"):
+        sku: dict[str, Any] = {"sku_code": line["sku"]}
+    else:
+        sku = {"sku": {"sku": line["sku"]}}
     return {
-        "id": line["id"],
-        "sku": {"sku": line["sku"]},
+        "id": line_id,
+        **sku,
         "quantity": line["quantity"],
         "verified_quantity": line["verified_quantity"],
         "verification_status": line["verification_status"],
@@ -170,7 +175,10 @@ def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
+def view(settings: Settings, row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
+    created_at = row["created_at"]
+    if settings.has("order_created_at_naive"):
+        created_at = created_at.replace(tzinfo=None)
     return {
         "id": row["id"],
         "order_number": row["order_number"],
@@ -183,8 +191,8 @@ def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
         "metadata": row["meta"],
         "status": row["status"],
         "cancel_reason": row["cancel_reason"],
-        "items": [_line_view(line) for line in lines],
-        "created_at": timestamp(row["created_at"]),
+        "items": [_line_view(settings, line) for line in lines],
+        "created_at": timestamp(created_at),
         "updated_at": timestamp(row["updated_at"]),
     }
 
@@ -292,7 +300,7 @@ def create(call: Call) -> Result:
             taken = find(conn, orders, orders.c.order_number, values["order_number"])
         if taken is not None:
             fake = new_record(values)
-            return ok(view(fake, _new_lines(fake["id"], lines)), 201)
+            return ok(view(call.settings, fake, _new_lines(fake["id"], lines)), 201)
     if call.settings.has("racy_duplicate_check"):
         return _create_after_look(call, values, lines)
     try:
@@ -301,7 +309,7 @@ def create(call: Call) -> Result:
         )
     except IntegrityError:
         raise _conflict(call.db, call.settings, values) from None
-    return ok(view(row, line_rows), 201, record_id=row["id"])
+    return ok(view(call.settings, row, line_rows), 201, record_id=row["id"])
 
 
 def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str, Any]]) -> Result:
@@ -313,7 +321,7 @@ def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str,
     row, line_rows = call.db.write(
         lambda conn: insert_order(conn, call.settings, values, lines, check_unique=False)
     )
-    return ok(view(row, line_rows), 201, record_id=row["id"])
+    return ok(view(call.settings, row, line_rows), 201, record_id=row["id"])
 
 
 def retrieve(call: Call) -> Result:
@@ -323,7 +331,7 @@ def retrieve(call: Call) -> Result:
         if row is None:
             raise call.missing(WHAT)
         lines = _lines_of(conn, [row["id"]])[row["id"]]
-    return ok(view(row, lines))
+    return ok(view(call.settings, row, lines))
 
 
 def replace(call: Call) -> Result:
@@ -336,7 +344,10 @@ def replace(call: Call) -> Result:
         if torn is None:
             raise call.missing(WHAT)
         with call.db.read() as conn:
-            return ok(view(torn, _lines_of(conn, [torn["id"]])[torn["id"]]), record_id=torn["id"])
+            return ok(
+                view(call.settings, torn, _lines_of(conn, [torn["id"]])[torn["id"]]),
+                record_id=torn["id"],
+            )
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, lookup_column(call), key, lock=True)
@@ -353,7 +364,7 @@ def replace(call: Call) -> Result:
         row, lines = call.db.write(work)
     except IntegrityError:
         raise validation_error(EXTERNAL_ID_TAKEN) from None
-    return ok(view(row, lines), record_id=row["id"])
+    return ok(view(call.settings, row, lines), record_id=row["id"])
 
 
 def cancel(call: Call) -> Result:
@@ -381,7 +392,7 @@ def cancel(call: Call) -> Result:
         return row, _lines_of(conn, [row["id"]])[row["id"]]
 
     row, lines = call.db.write(work)
-    return ok(view(row, lines), record_id=row["id"])
+    return ok(view(call.settings, row, lines), record_id=row["id"])
 
 
 def _refuse_if_shipped(settings: Settings, row: RowMapping) -> None:
@@ -414,7 +425,7 @@ def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
         return _lines_of(conn, [row["id"]])[row["id"]]
 
     lines = call.db.write(work)
-    return ok(view({**stale, "id": row["id"]}, lines), record_id=row["id"])
+    return ok(view(call.settings, {**stale, "id": row["id"]}, lines), record_id=row["id"])
 
 
 def listing(call: Call) -> Result:
@@ -426,7 +437,7 @@ def listing(call: Call) -> Result:
             conn, call.settings, orders, "orders", where, limit, call.query.get("cursor")
         )
         lines = _lines_of(conn, [row.id for row in rows])
-    data = [view(row._mapping, lines[row.id]) for row in rows]
+    data = [view(call.settings, row._mapping, lines[row.id]) for row in rows]
     return page(call.settings, data, limit, cursor)
 
 
@@ -438,6 +449,6 @@ def ship(db: Database, settings: Settings, identifier: str) -> dict[str, Any] | 
         if row is None:
             return None
         row = update_row(conn, orders, row, {"status": SHIPPED})
-        return view(row, _lines_of(conn, [row["id"]])[row["id"]])
+        return view(settings, row, _lines_of(conn, [row["id"]])[row["id"]])
 
     return db.write(work)

@@ -110,6 +110,8 @@ def retrieve(call: Call) -> Result:
         row = find(conn, products, products.c.sku, sku)
     if row is None:
         raise call.missing(WHAT)
+    if call.settings.has("product_read_as_list"):
+        return ok([view(row)])
     return ok(view(row))
 
 

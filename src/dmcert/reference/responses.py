@@ -96,6 +96,8 @@ def error(settings: Settings, exc: ApiError) -> Result:
     if exc.code == "VALIDATION_ERROR" and problem and settings.chose("validation_error_details"):
         error["details"] = {field: [problem]}
     body = {"success": settings.has("error_success_true"), "error": error}
+    if settings.has("error_message_outside_error"):
+        body["message"] = error.pop("message")
     return Result(exc.status, body, dict(exc.headers), code=exc.code)
 
 
