@@ -131,7 +131,8 @@ def replace(call: Call) -> Result:
         changes = dict(values)
         if "custom_fields" in changes and call.settings.has("custom_fields_merged"):
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
-        return update_row(conn, products, row, changes)
+        updated = update_row(conn, products, row, changes)
+        return dict(row) if call.settings.has("product_put_answers_old_record") else updated
 
     row = call.db.write(work)
     return ok(view(row), record_id=row["id"])
