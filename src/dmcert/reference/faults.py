@@ -73,11 +73,6 @@ FAULTS: Registry[Fault] = Registry(
             ("ENV-009",),
         ),
         Fault(
-            "order_created_at_naive",
-            "an order's created_at has no timezone designator",
-            ("ENV-010",),
-        ),
-        Fault(
             "line_sku_as_request_field",
             "order lines answer the SKU as sku_code (the request's name), not sku: {sku}",
             ("ENV-013",),

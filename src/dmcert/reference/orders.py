@@ -176,9 +176,6 @@ def _line_view(settings: Settings, line: RowMapping | dict[str, Any]) -> dict[st
 
 
 def view(settings: Settings, row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
-    created_at = row["created_at"]
-    if settings.has("order_created_at_naive"):
-        created_at = created_at.replace(tzinfo=None)
     return {
         "id": row["id"],
         "order_number": row["order_number"],
@@ -192,7 +189,7 @@ def view(settings: Settings, row: RowMapping | dict[str, Any], lines: list) -> d
         "status": row["status"],
         "cancel_reason": row["cancel_reason"],
         "items": [_line_view(settings, line) for line in lines],
-        "created_at": timestamp(created_at),
+        "created_at": timestamp(row["created_at"]),
         "updated_at": timestamp(row["updated_at"]),
     }
 
