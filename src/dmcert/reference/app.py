@@ -58,6 +58,7 @@ _SLOW_LIST_SECONDS = 1.2
 _MAX_REQUEST_LINE = 4094
 _MAX_HEADERS = 8190
 _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
+_TOO_LARGE_PAGE = b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
 _SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
 _REPLAYS: dict[tuple[str | None, str], Result] = {}
@@ -135,8 +136,12 @@ class ReferenceApi:
         api = routing.api_segments(segments)
         if api is None:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
+        if settings.has("options_cors_204") and request.method == "OPTIONS":
+            return Response(b"", 204, {"Access-Control-Allow-Origin": "*"})
         if settings.has("locations_without_slash"):
             api = routing.without_slash(api)
+        if settings.has("trailing_slash_optional") and self.router.wants_slash(api):
+            api = [*api, ""]
         if settings.chose("trailing_slash_redirect") and self.router.wants_slash(api):
             query = request.url.query
             location = request.url.path + "/" + (f"?{query}" if query else "")
@@ -147,6 +152,8 @@ class ReferenceApi:
         try:
             body = await _read_body(request, _body_cap(settings))
         except _TooLarge:
+            if settings.has("payload_too_large_html"):
+                return Response(_TOO_LARGE_PAGE, 413, media_type="text/html")
             message = f"Request body exceeds {MAX_BODY} bytes."
             too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message)
             return self._render(responses.error(settings, too_large))
@@ -221,7 +228,7 @@ class ReferenceApi:
                 resource=match.resource,
                 identifier=match.identifier,
                 query=incoming.query,
-                body=incoming.body,
+                body=_body_read(settings, incoming),
                 identifier_field=partner_calls.identifier_field(settings, caller, match.resource),
             )
             if not auth.may(settings, caller, incoming.method, match.resource):
@@ -261,7 +268,9 @@ class ReferenceApi:
             return Endpoint(lambda _call: Result(200, {"name": match.resource}, {"Allow": allow}))
         if method == "PATCH" and settings.chose("patch_partial_update") and "PUT" in match.methods:
             return match.methods["PUT"]
-        return match.endpoint(method)
+        if method == "POST" and settings.has("post_on_record_updates") and "PUT" in match.methods:
+            return match.methods["PUT"]
+        return match.endpoint(method, head_is_get=not settings.has("head_not_routed"))
 
     def _denied_anyway(self, call: Call, match: routing.Match, endpoint: Endpoint) -> None:
         """What the scope faults do with a request about to be denied."""
@@ -307,10 +316,25 @@ def _server_limit(request: Request) -> Response | None:
     return Response(_SERVER_LIMIT_PAGE, status, media_type="text/html")
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = _media_type(content_type)
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _body_read(settings: Settings, incoming: Incoming) -> bytes:
+    """The body the handlers read: all of it whatever the Content-Type (decisions.md), or
+    nothing unless it is JSON under the body_ignored_without_json_content_type fault."""
+    ignored = settings.has("body_ignored_without_json_content_type")
+    return b"" if ignored and not _is_json(incoming.content_type) else incoming.body
+
+
 def _require_json(content_type: str) -> None:
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        shown = media_type or "none"
+    if not _is_json(content_type):
+        shown = _media_type(content_type) or "none"
         message = f"Unsupported media type {shown!r}; send application/json."
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", message)
 

@@ -57,6 +57,51 @@ FAULTS: Registry[Fault] = Registry(
             ("ENV-006",),
             schema_blamed_on=("ENV-006",),
         ),
+        Fault(
+            "product_read_as_list",
+            "GET of one product answers it in a one-element list (data: [{...}])",
+            ("ENV-001",),
+        ),
+        Fault(
+            "error_message_outside_error",
+            "error bodies put the message beside the error object, not in it",
+            ("ENV-003",),
+        ),
+        Fault(
+            "order_line_integer_ids",
+            "order line ids are integers (the line's position), not UUIDs",
+            ("ENV-009",),
+        ),
+        Fault(
+            "line_sku_as_request_field",
+            "order lines answer the SKU as sku_code (the request's name), not sku: {sku}",
+            ("ENV-013",),
+        ),
+        Fault(
+            "timestamps_without_offset",
+            "record timestamps are written without their UTC offset (2026-04-16T10:00:00)",
+            ("ENV-010", "ENV-011"),
+        ),
+        Fault(
+            "not_found_detail_body",
+            'every 404 is the framework\'s {"detail": "Not found."}, without the envelope',
+            ("ENV-005", "ERR-011"),
+        ),
+        Fault(
+            "body_ignored_without_json_content_type",
+            "a body not sent as application/json is read as empty (Express's json parser)",
+            ("ENV-007",),
+        ),
+        Fault(
+            "product_put_answers_old_record",
+            "a product PUT answers the product as it was before the update",
+            ("ENV-008",),
+        ),
+        Fault(
+            "unknown_field_crashes",
+            "an unknown request field reaches the row constructor: the create is 500",
+            ("ENV-012",),
+        ),
         # errors
         Fault(
             "lowercase_error_codes",
@@ -80,6 +125,58 @@ FAULTS: Registry[Fault] = Registry(
             "object_taken_as_string",
             "a string field takes an object or array (stored as its JSON text)",
             ("ERR-005",),
+        ),
+        Fault(
+            "bad_json_parse_error_code",
+            "a body that is not valid JSON is 400 PARSE_ERROR, not VALIDATION_ERROR",
+            ("ERR-006",),
+        ),
+        Fault(
+            "non_object_body_read_as_empty",
+            "a JSON body that is not an object (array, null...) is read as {}",
+            ("ERR-007",),
+        ),
+        Fault(
+            "validation_message_without_field",
+            'validation messages leave out the field ("This field is required.")',
+            ("ERR-008",),
+        ),
+        Fault("nul_accepted", "a string field holding NUL (U+0000) is accepted", ("ERR-009",)),
+        Fault(
+            "boolean_taken_as_integer",
+            "an integer field takes true and false as 1 and 0",
+            ("ERR-010",),
+        ),
+        Fault(
+            "numeric_string_taken_as_integer",
+            'an integer field takes a numeric string (int("1"))',
+            ("ERR-020",),
+        ),
+        Fault(
+            "allow_header_missing",
+            "405 answers carry no Allow header",
+            ("ERR-012", "ERR-013"),
+        ),
+        Fault(
+            "options_cors_204",
+            "every OPTIONS is answered 204 as a CORS preflight, before routing",
+            ("ERR-014",),
+        ),
+        Fault("head_not_routed", "HEAD is 405: only GET is routed", ("ERR-015",)),
+        Fault(
+            "trailing_slash_optional",
+            "a documented path without its trailing / is served as with it",
+            ("ERR-016",),
+        ),
+        Fault(
+            "payload_too_large_html",
+            "a body over 10 MB is 413 with the web server's HTML page",
+            ("ERR-017",),
+        ),
+        Fault(
+            "post_on_record_updates",
+            "POST on a single-record path is taken as a PUT of that record",
+            ("ERR-018",),
         ),
         # auth
         Fault(

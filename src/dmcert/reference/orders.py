@@ -194,10 +194,15 @@ def lookup_column(call: Call) -> Column:
     return orders.c.order_number if field == "order_number" else orders.c.external_order_id
 
 
-def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
+def _line_view(settings: Settings, line: RowMapping | dict[str, Any]) -> dict[str, Any]:
+    line_id = line["position"] + 1 if settings.has("order_line_integer_ids") else line["id"]
+    if settings.has("line_sku_as_request_field"):
+        sku: dict[str, Any] = {"sku_code": line["sku"]}
+    else:
+        sku = {"sku": {"sku": line["sku"]}}
     return {
-        "id": line["id"],
-        "sku": {"sku": line["sku"]},
+        "id": line_id,
+        **sku,
         "quantity": line["quantity"],
         "verified_quantity": line["verified_quantity"],
         "verification_status": line["verification_status"],
@@ -205,7 +210,7 @@ def _line_view(line: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
+def view(settings: Settings, row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
     return {
         "id": row["id"],
         "order_number": row["order_number"],
@@ -218,7 +223,7 @@ def view(row: RowMapping | dict[str, Any], lines: list) -> dict[str, Any]:
         "metadata": row["meta"],
         "status": row["status"],
         "cancel_reason": row["cancel_reason"],
-        "items": [_line_view(line) for line in lines],
+        "items": [_line_view(settings, line) for line in lines],
         "created_at": timestamp(row["created_at"]),
         "updated_at": timestamp(row["updated_at"]),
     }
@@ -339,7 +344,7 @@ def create(call: Call) -> Result:
             taken = find(conn, orders, orders.c.order_number, values["order_number"])
         if taken is not None:
             fake = new_record(values)
-            return ok(view(fake, _new_lines(call.settings, fake["id"], lines)), 201)
+            return ok(view(call.settings, fake, _new_lines(call.settings, fake["id"], lines)), 201)
     if call.settings.has("racy_duplicate_check"):
         return _create_after_look(call, values, lines)
     try:
@@ -349,7 +354,7 @@ def create(call: Call) -> Result:
     except IntegrityError:
         raise _conflict(call.db, call.settings, values) from None
     status = 200 if call.settings.has("order_create_200") else 201
-    return ok(view(row, line_rows), status, record_id=row["id"])
+    return ok(view(call.settings, row, line_rows), status, record_id=row["id"])
 
 
 def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str, Any]]) -> Result:
@@ -361,7 +366,7 @@ def _create_after_look(call: Call, values: dict[str, Any], lines: list[dict[str,
     row, line_rows = call.db.write(
         lambda conn: insert_order(conn, call.settings, values, lines, check_unique=False)
     )
-    return ok(view(row, line_rows), 201, record_id=row["id"])
+    return ok(view(call.settings, row, line_rows), 201, record_id=row["id"])
 
 
 def retrieve(call: Call) -> Result:
@@ -375,7 +380,7 @@ def retrieve(call: Call) -> Result:
         lines = _lines_of(conn, [row["id"]])[row["id"]]
     if call.settings.has("get_order_without_lines"):
         lines = []
-    return ok(view(row, lines))
+    return ok(view(call.settings, row, lines))
 
 
 def replace(call: Call) -> Result:
@@ -388,7 +393,10 @@ def replace(call: Call) -> Result:
         if torn is None:
             raise call.missing(WHAT)
         with call.db.read() as conn:
-            return ok(view(torn, _lines_of(conn, [torn["id"]])[torn["id"]]), record_id=torn["id"])
+            return ok(
+                view(call.settings, torn, _lines_of(conn, [torn["id"]])[torn["id"]]),
+                record_id=torn["id"],
+            )
 
     def work(conn: Connection) -> tuple[dict[str, Any], list]:
         row = find(conn, orders, lookup_column(call), key, lock=True)
@@ -412,7 +420,7 @@ def replace(call: Call) -> Result:
         row, lines = call.db.write(work)
     except IntegrityError:
         raise validation_error(EXTERNAL_ID_TAKEN) from None
-    shown = view(row, lines)
+    shown = view(call.settings, row, lines)
     if call.settings.has("put_answers_changes_only"):
         shown = {name: value for name, value in shown.items() if name in call.json()}
     return ok(shown, record_id=row["id"])
@@ -447,7 +455,7 @@ def cancel(call: Call) -> Result:
         return row, _lines_of(conn, [row["id"]])[row["id"]]
 
     row, lines = call.db.write(work)
-    return ok(view(row, lines), record_id=row["id"])
+    return ok(view(call.settings, row, lines), record_id=row["id"])
 
 
 def _refuse_if_shipped(settings: Settings, row: RowMapping) -> None:
@@ -480,7 +488,7 @@ def _cancel_from_stale_read(call: Call, key: str, reason: Any) -> Result:
         return _lines_of(conn, [row["id"]])[row["id"]]
 
     lines = call.db.write(work)
-    return ok(view({**stale, "id": row["id"]}, lines), record_id=row["id"])
+    return ok(view(call.settings, {**stale, "id": row["id"]}, lines), record_id=row["id"])
 
 
 def listing(call: Call) -> Result:
@@ -492,7 +500,7 @@ def listing(call: Call) -> Result:
             conn, call.settings, orders, "orders", where, limit, call.query.get("cursor")
         )
         lines = _lines_of(conn, [row.id for row in rows])
-    data = [view(row._mapping, lines[row.id]) for row in rows]
+    data = [view(call.settings, row._mapping, lines[row.id]) for row in rows]
     if call.settings.has("order_list_without_customer_name"):
         data = [{n: v for n, v in entry.items() if n != "customer_name"} for entry in data]
     return page(call.settings, data, limit, cursor)
@@ -506,6 +514,6 @@ def ship(db: Database, settings: Settings, identifier: str) -> dict[str, Any] | 
         if row is None:
             return None
         row = update_row(conn, orders, row, {"status": SHIPPED})
-        return view(row, _lines_of(conn, [row["id"]])[row["id"]])
+        return view(settings, row, _lines_of(conn, [row["id"]])[row["id"]])
 
     return db.write(work)

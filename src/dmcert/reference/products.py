@@ -115,6 +115,8 @@ def retrieve(call: Call) -> Result:
         row = find(conn, products, addressed_by(call), sku)
     if row is None:
         raise call.missing(WHAT)
+    if call.settings.has("product_read_as_list"):
+        return ok([view(row)])
     return ok(view(row))
 
 
@@ -136,7 +138,8 @@ def replace(call: Call) -> Result:
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
         if "quantity" in changes and call.settings.has("product_put_adds_quantity"):
             changes["quantity"] += row["quantity"]
-        return update_row(conn, products, row, changes)
+        updated = update_row(conn, products, row, changes)
+        return dict(row) if call.settings.has("product_put_answers_old_record") else updated
 
     row = call.db.write(work)
     return ok(view(row), record_id=row["id"])

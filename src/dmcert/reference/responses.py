@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,13 +93,24 @@ def page(settings: Settings, data: list, limit: int, next_cursor: str | None) ->
 
 
 def error(settings: Settings, exc: ApiError) -> Result:
+    headers = dict(exc.headers)
+    if settings.has("allow_header_missing"):
+        headers.pop("Allow", None)
+    if exc.status == 404 and settings.has("not_found_detail_body"):
+        return Result(404, {"detail": "Not found."}, headers, code=exc.code)
     code = exc.code.lower() if settings.has("lowercase_error_codes") else exc.code
-    error: dict[str, Any] = {"code": code, "message": exc.message}
     field, _, problem = exc.message.partition(": ")
-    if exc.code == "VALIDATION_ERROR" and problem and settings.chose("validation_error_details"):
+    field_error = exc.code == "VALIDATION_ERROR" and bool(problem)
+    message = exc.message
+    if field_error and settings.has("validation_message_without_field"):
+        message = problem
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field_error and settings.chose("validation_error_details"):
         error["details"] = {field: [problem]}
     body = {"success": settings.has("error_success_true"), "error": error}
-    return Result(exc.status, body, dict(exc.headers), code=exc.code)
+    if settings.has("error_message_outside_error"):
+        body["message"] = error.pop("message")
+    return Result(exc.status, body, headers, code=exc.code)
 
 
 def detail(status: int, text: str) -> Result:
@@ -112,7 +124,9 @@ def render(settings: Settings, result: Result) -> Response:
     if settings.chose("extra_response_fields") and body.get("success") is True:
         body = {**body, "data": _with_extras(body["data"])}
     if settings.chose("zulu_timestamps"):
-        body = _zulu(body)
+        body = _restamp(body, _as_zulu)
+    if settings.has("timestamps_without_offset"):
+        body = _restamp(body, _without_offset)
     headers = result.headers
     for fault, malformed in _MALFORMED_HEADERS.items():
         if settings.has(fault):
@@ -155,21 +169,31 @@ def _with_extras(data: Any) -> Any:
 _STAMPS = frozenset({"created_at", "updated_at", "order_date", "due_date"})
 
 
-def _zulu(value: Any) -> Any:
-    """The records' timestamps written as DRF writes them: microseconds and a Z (free JSON
+def _restamp(value: Any, rewrite: Callable[[str], str]) -> Any:
+    """The records' timestamps (UTC, written with +00:00) rewritten by `rewrite` (free JSON
     such as metadata is left as sent)."""
     if isinstance(value, list):
-        return [_zulu(item) for item in value]
+        return [_restamp(item, rewrite) for item in value]
     if not isinstance(value, dict):
         return value
     changed = {}
     for name, item in value.items():
         if name in _STAMPS and isinstance(item, str) and _UTC_STAMP.match(item):
-            whole, _, fraction = item.removesuffix("+00:00").partition(".")
-            changed[name] = f"{whole}.{fraction.ljust(6, '0')}Z"
+            changed[name] = rewrite(item)
         elif name in ("data", "items"):
-            changed[name] = _zulu(item)
+            changed[name] = _restamp(item, rewrite)
     return {**value, **changed}
+
+
+def _as_zulu(stamp: str) -> str:
+    """As DRF writes a timestamp: microseconds and a Z (zulu_timestamps)."""
+    whole, _, fraction = stamp.removesuffix("+00:00").partition(".")
+    return f"{whole}.{fraction.ljust(6, '0')}Z"
+
+
+def _without_offset(stamp: str) -> str:
+    """The timestamps_without_offset fault: a naive ISO 8601 date-time."""
+    return stamp.removesuffix("+00:00")
 
 
 def encode(body: Any) -> bytes:

@@ -36,9 +36,9 @@ class Match:
     identifier: str | None  # None on a collection, or an undecodable item segment
     methods: dict[str, Endpoint]
 
-    def endpoint(self, method: str) -> Endpoint:
+    def endpoint(self, method: str, *, head_is_get: bool = True) -> Endpoint:
         """The endpoint for `method` (HEAD is GET without a body), or 405."""
-        wanted = "GET" if method == "HEAD" else method
+        wanted = "GET" if method == "HEAD" and head_is_get else method
         found = self.methods.get(wanted)
         if found is None:
             raise ApiError(

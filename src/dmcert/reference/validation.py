@@ -9,6 +9,7 @@ bounded nesting.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
-from dmcert.reference.responses import validation_error
+from dmcert.reference.responses import ApiError, validation_error
 from dmcert.reference.settings import Settings
 
 MAX_INT: Final = 2_147_483_647
@@ -30,7 +31,7 @@ SETTINGS: ContextVar[Settings | None] = ContextVar("settings", default=None)
 """The settings of the request being validated (set per request), for the variants that
 live here: scalar_coercion (the scalar checks accept what DRF's fields accept: a number for
 a string, "1" for an integer, "true" for a boolean) and unknown_fields_rejected; and the
-fault object_taken_as_string."""
+faults of body parsing and field validation (object_taken_as_string, nul_accepted, ...)."""
 _NUMERAL = re.compile(r"[+-]?[0-9]{1,18}")
 _BOOLEANS = {"true": True, "false": False}
 
@@ -43,6 +44,11 @@ _MAX_COST = Decimal("1e12")
 def _chose(variant: str) -> bool:
     settings = SETTINGS.get()
     return settings is not None and settings.chose(variant)
+
+
+def _has(fault: str) -> bool:
+    settings = SETTINGS.get()
+    return settings is not None and settings.has(fault)
 
 
 def _reject_constant(name: str) -> float:
@@ -76,15 +82,19 @@ def parse_object(body: bytes) -> dict[str, Any]:
             body.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
         )
     except (UnicodeDecodeError, ValueError, RecursionError):
+        if _has("bad_json_parse_error_code"):
+            raise ApiError(400, "PARSE_ERROR", NOT_JSON) from None
         raise validation_error(NOT_JSON) from None
     if not isinstance(value, dict):
+        if _has("non_object_body_read_as_empty"):
+            return {}
         raise validation_error("Request body must be a JSON object.")
     return value
 
 
 def clean_string(value: str) -> str | None:
     """Why `value` cannot be a string field, or None when it can."""
-    if "\x00" in value:
+    if "\x00" in value and not _has("nul_accepted"):
         return "must not contain NUL characters"
     return _unicode_problem(value)
 
@@ -98,8 +108,7 @@ def _unicode_problem(value: str) -> str | None:
 
 
 def check_text(field: str, value: Any) -> str:
-    settings = SETTINGS.get()
-    if isinstance(value, (dict, list)) and settings and settings.has("object_taken_as_string"):
+    if isinstance(value, (dict, list)) and _has("object_taken_as_string"):
         value = json.dumps(value)
     coerced = isinstance(value, (int, float)) and not isinstance(value, bool)
     if coerced and _chose("scalar_coercion"):
@@ -125,6 +134,11 @@ def check_integer(field: str, value: Any, minimum: int | None = 0) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema: 1.0 is the integer 1
     if _chose("scalar_coercion") and isinstance(value, str) and _NUMERAL.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, str) and _has("numeric_string_taken_as_integer"):
+        with contextlib.suppress(ValueError):
+            value = int(value)
+    if isinstance(value, bool) and _has("boolean_taken_as_integer"):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise validation_error(f"{field}: must be an integer.")
@@ -229,6 +243,8 @@ class Fields:
         """All fields read: unknown ones are ignored (decisions.md), or 400 under the
         unknown_fields_rejected variant."""
         unknown = sorted(set(self.data) - self.read)
+        if unknown and _has("unknown_field_crashes"):
+            raise TypeError(f"{unknown[0]!r} is an invalid keyword argument for the row")
         if unknown and _chose("unknown_fields_rejected"):
             raise validation_error(f"{self.name(unknown[0])}: unknown field.")
 
