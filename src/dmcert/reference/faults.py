@@ -155,6 +155,31 @@ FAULTS: Registry[Fault] = Registry(
             ("ORD-033", "CONC-007"),
         ),
         Fault(
+            "inactive_product_listed",
+            "inactive products stay in the product list",
+            ("PRD-011", "PRD-018"),
+        ),
+        Fault(
+            "put_ignores_reactivation",
+            'PUT {"is_active": true} leaves a deactivated product inactive',
+            ("PRD-019",),
+        ),
+        Fault(
+            "location_put_ignores_is_active",
+            "is_active in a location PUT body is ignored (as at create)",
+            ("LOC-010",),
+        ),
+        Fault(
+            "location_put_cannot_reactivate",
+            'PUT {"is_active": true} leaves a deactivated location inactive',
+            ("LOC-011",),
+        ),
+        Fault(
+            "hard_delete_location",
+            "DELETE removes the location (GET then 404)",
+            ("LOC-014",),
+        ),
+        Fault(
             "cancel_twice_error", "DELETE on a cancelled order is 400 SERVICE_ERROR", ("ORD-034",)
         ),
         # products
@@ -173,6 +198,67 @@ FAULTS: Registry[Fault] = Registry(
             "duplicate_product_201",
             "a duplicate sku is answered 201 as a new record",
             ("PRD-006", "IDEM-004"),
+        ),
+        Fault(
+            "product_inactive_by_default",
+            "a product created without is_active is inactive",
+            ("PRD-002",),
+        ),
+        Fault(
+            "cost_defaults_to_zero",
+            'a product created without cost has cost "0.00" instead of null',
+            ("PRD-003",),
+        ),
+        Fault(
+            "custom_field_nulls_dropped",
+            "a create drops the custom_fields keys whose value is null",
+            ("PRD-004",),
+        ),
+        Fault(
+            "missing_sku_422",
+            "a product create without sku is 422 instead of 400",
+            ("PRD-005",),
+        ),
+        Fault(
+            "negative_product_quantity_accepted",
+            "a negative product quantity is stored",
+            ("PRD-008",),
+        ),
+        Fault(
+            "product_get_without_custom_fields",
+            "GET /products/{sku}/ omits custom_fields",
+            ("PRD-009",),
+        ),
+        Fault(
+            "unknown_product_get_200",
+            "GET of an unknown sku is 200 with data null",
+            ("PRD-010",),
+        ),
+        Fault(
+            "numeric_cost_ignored",
+            "a PUT cost sent as a JSON number is ignored (only strings are read)",
+            ("PRD-012",),
+        ),
+        Fault(
+            "cost_as_number",
+            "GET /products/{sku}/ shows cost as a JSON number",
+            ("PRD-014",),
+        ),
+        Fault("put_renames_product", "sku in a PUT body renames the product", ("PRD-015",)),
+        Fault(
+            "delete_unknown_product_204",
+            "DELETE of an unknown sku answers 204 instead of 404",
+            ("PRD-016",),
+        ),
+        Fault(
+            "product_list_without_custom_fields",
+            "product list entries omit custom_fields",
+            ("PRD-020",),
+        ),
+        Fault(
+            "cost_null_ignored",
+            'PUT {"cost": null} leaves the cost as it was',
+            ("PRD-021",),
         ),
         # orders
         Fault(
@@ -325,6 +411,52 @@ FAULTS: Registry[Fault] = Registry(
             "locations_without_slash",
             "location paths are served without the trailing / (404 with it)",
             ("VER-001",),
+        ),
+        # locations
+        Fault(
+            "location_create_200",
+            "location create answers 200 instead of 201",
+            ("LOC-001",),
+        ),
+        Fault(
+            "location_create_drops_metadata",
+            "a location create ignores metadata (answers {})",
+            ("LOC-002",),
+        ),
+        Fault(
+            "location_code_generated",
+            "a location create without code gets a generated code (201)",
+            ("LOC-003",),
+        ),
+        Fault(
+            "duplicate_location_400",
+            "a duplicate location code is 400 VALIDATION_ERROR instead of 409 DUPLICATE",
+            ("LOC-004",),
+        ),
+        Fault(
+            "location_get_without_aisle",
+            "GET /locations/{code}/ omits aisle",
+            ("LOC-006",),
+        ),
+        Fault(
+            "location_put_ignores_zone",
+            "zone in a location PUT body is ignored",
+            ("LOC-009",),
+        ),
+        Fault(
+            "put_renames_location",
+            "code in a PUT body renames the location",
+            ("LOC-012",),
+        ),
+        Fault(
+            "put_creates_unknown_location",
+            "PUT on an unknown code creates the location (200)",
+            ("LOC-015",),
+        ),
+        Fault(
+            "location_list_without_is_active",
+            "location list entries omit is_active",
+            ("LOC-016",),
         ),
     ],
 )

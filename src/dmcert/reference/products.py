@@ -20,7 +20,7 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import Result, duplicate, ok, page
+from dmcert.reference.responses import ApiError, Result, duplicate, ok, page
 from dmcert.reference.validation import (
     Fields,
     check_boolean,
@@ -48,9 +48,10 @@ def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fields(fields: Fields) -> dict[str, Any]:
+def _fields(call: Call, fields: Fields) -> dict[str, Any]:
+    minimum = None if call.settings.has("negative_product_quantity_accepted") else 0
     return {
-        "quantity": fields.get("quantity", check_integer),
+        "quantity": fields.get("quantity", check_integer, minimum=minimum),
         "is_active": fields.get("is_active", check_boolean),
         "custom_fields": fields.get("custom_fields", check_object),
         "cost": fields.get("cost", check_cost),
@@ -59,15 +60,34 @@ def _fields(fields: Fields) -> dict[str, Any]:
 
 def validate_create(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
+    if call.settings.has("missing_sku_422") and "sku" not in fields.data:
+        raise ApiError(422, "VALIDATION_ERROR", "sku: This field is required.")
     sku = fields.get("sku", check_identifier, required=True)
-    values = {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    defaults = dict(DEFAULTS)
+    if call.settings.has("product_inactive_by_default"):
+        defaults["is_active"] = False
+    if call.settings.has("cost_defaults_to_zero"):
+        defaults["cost"] = "0.00"
+    values = {**defaults, **present(_fields(call, fields)), "sku": sku}
+    if call.settings.has("custom_field_nulls_dropped"):
+        custom = values["custom_fields"]
+        values["custom_fields"] = {
+            name: value for name, value in custom.items() if value is not None
+        }
     fields.done()
     return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
-    values = present(_fields(fields))
+    values = present(_fields(call, fields))
+    sent_cost = fields.data.get("cost", "")
+    if call.settings.has("numeric_cost_ignored") and isinstance(sent_cost, (int, float)):
+        values.pop("cost")
+    if call.settings.has("cost_null_ignored") and sent_cost is None:
+        values.pop("cost")
+    if call.settings.has("put_renames_product") and "sku" in fields.data:
+        values["sku"] = fields.get("sku", check_identifier)
     fields.done()
     return values
 
@@ -109,8 +129,15 @@ def retrieve(call: Call) -> Result:
     with call.db.read() as conn:
         row = find(conn, products, products.c.sku, sku)
     if row is None:
+        if call.settings.has("unknown_product_get_200"):
+            return ok(None)
         raise call.missing(WHAT)
-    return ok(view(row))
+    data = view(row)
+    if call.settings.has("product_get_without_custom_fields"):
+        del data["custom_fields"]
+    if call.settings.has("cost_as_number") and data["cost"] is not None:
+        data["cost"] = float(data["cost"])
+    return ok(data)
 
 
 def replace(call: Call) -> Result:
@@ -127,6 +154,8 @@ def replace(call: Call) -> Result:
         if row is None:
             raise call.missing(WHAT)
         changes = dict(values)
+        if call.settings.has("put_ignores_reactivation") and not row["is_active"]:
+            changes.pop("is_active", None)
         if "custom_fields" in changes and call.settings.has("custom_fields_merged"):
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
         return update_row(conn, products, row, changes)
@@ -137,6 +166,10 @@ def replace(call: Call) -> Result:
 
 def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
+    if call.settings.has("delete_unknown_product_204"):
+        with call.db.read() as conn:
+            if find(conn, products, products.c.sku, sku) is None:
+                return ok(None, 204)
 
     def work(conn: Connection) -> dict[str, Any]:
         row = find(conn, products, products.c.sku, sku, lock=True)
@@ -153,14 +186,12 @@ def deactivate(call: Call) -> Result:
 
 def listing(call: Call) -> Result:
     limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    where = [] if call.settings.has("inactive_product_listed") else [products.c.is_active]
     with call.db.read() as conn:
         rows, cursor = pagination.fetch_page(
-            conn,
-            call.settings,
-            products,
-            "products",
-            [products.c.is_active],
-            limit,
-            call.query.get("cursor"),
+            conn, call.settings, products, "products", where, limit, call.query.get("cursor")
         )
-    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+    entries = [view(row._mapping) for row in rows]
+    if call.settings.has("product_list_without_custom_fields"):
+        entries = [{k: v for k, v in entry.items() if k != "custom_fields"} for entry in entries]
+    return page(call.settings, entries, limit, cursor)
