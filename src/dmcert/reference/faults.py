@@ -160,6 +160,18 @@ FAULTS: Registry[Fault] = Registry(
             ("PRD-011", "PRD-018"),
         ),
         Fault(
+            "inactive_sku_400",
+            "a create reusing an inactive product's sku is 400 VALIDATION_ERROR, not 409 "
+            "(the duplicate check sees active products only; the unique index refuses it)",
+            ("PRD-007",),
+        ),
+        Fault(
+            "inactive_code_400",
+            "a create reusing an inactive location's code is 400 VALIDATION_ERROR, not 409 "
+            "(the duplicate check sees active locations only; the unique index refuses it)",
+            ("LOC-005",),
+        ),
+        Fault(
             "put_ignores_reactivation",
             'PUT {"is_active": true} leaves a deactivated product inactive',
             ("PRD-019",),

@@ -105,6 +105,11 @@ def create(call: Call) -> Result:
         with call.db.read() as conn:
             if find(conn, locations, locations.c.code, values["code"]) is not None:
                 raise validation_error(f"code: location '{values['code']}' already exists.")
+    if call.settings.has("inactive_code_400"):  # the duplicate check sees active ones only
+        with call.db.read() as conn:
+            existing = find(conn, locations, locations.c.code, values["code"])
+        if existing is not None and not existing["is_active"]:
+            raise validation_error("code: location with this code already exists.")
     if call.settings.has("racy_duplicate_check"):
         row = insert_after_look(call.db, locations, locations.c.code, values)
         if row is None:

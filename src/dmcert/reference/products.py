@@ -20,7 +20,7 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import ApiError, Result, duplicate, ok, page
+from dmcert.reference.responses import ApiError, Result, duplicate, ok, page, validation_error
 from dmcert.reference.validation import (
     Fields,
     check_boolean,
@@ -111,6 +111,11 @@ def create(call: Call) -> Result:
         with call.db.read() as conn:
             if find(conn, products, products.c.sku, values["sku"]) is not None:
                 return ok(view(new_record(values)), status)
+    if call.settings.has("inactive_sku_400"):  # the duplicate check sees active ones only
+        with call.db.read() as conn:
+            existing = find(conn, products, products.c.sku, values["sku"])
+        if existing is not None and not existing["is_active"]:
+            raise validation_error("sku: product with this sku already exists.")
     if call.settings.has("racy_duplicate_check"):
         row = insert_after_look(call.db, products, products.c.sku, values)
         if row is None:
