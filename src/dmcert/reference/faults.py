@@ -232,8 +232,8 @@ FAULTS: Registry[Fault] = Registry(
             ("PRD-005",),
         ),
         Fault(
-            "negative_product_quantity_accepted",
-            "a negative product quantity is stored",
+            "put_accepts_negative_quantity",
+            "a negative product quantity is refused at create but stored by PUT",
             ("PRD-008",),
         ),
         Fault(
@@ -252,8 +252,9 @@ FAULTS: Registry[Fault] = Registry(
             ("PRD-012",),
         ),
         Fault(
-            "cost_as_number",
-            "GET /products/{sku}/ shows cost as a JSON number",
+            "put_echoes_cost",
+            "a PUT answers cost as it was sent (a JSON number stays a number); GET shows the "
+            "stored string",
             ("PRD-014",),
         ),
         Fault("put_renames_product", "sku in a PUT body renames the product", ("PRD-015",)),

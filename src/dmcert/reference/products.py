@@ -48,10 +48,9 @@ def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fields(call: Call, fields: Fields) -> dict[str, Any]:
-    minimum = None if call.settings.has("negative_product_quantity_accepted") else 0
+def _fields(fields: Fields, quantity_minimum: int | None = 0) -> dict[str, Any]:
     return {
-        "quantity": fields.get("quantity", check_integer, minimum=minimum),
+        "quantity": fields.get("quantity", check_integer, minimum=quantity_minimum),
         "is_active": fields.get("is_active", check_boolean),
         "custom_fields": fields.get("custom_fields", check_object),
         "cost": fields.get("cost", check_cost),
@@ -68,7 +67,7 @@ def validate_create(call: Call) -> dict[str, Any]:
         defaults["is_active"] = False
     if call.settings.has("cost_defaults_to_zero"):
         defaults["cost"] = "0.00"
-    values = {**defaults, **present(_fields(call, fields)), "sku": sku}
+    values = {**defaults, **present(_fields(fields)), "sku": sku}
     if call.settings.has("custom_field_nulls_dropped"):
         custom = values["custom_fields"]
         values["custom_fields"] = {
@@ -80,7 +79,8 @@ def validate_create(call: Call) -> dict[str, Any]:
 
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
-    values = present(_fields(call, fields))
+    minimum = None if call.settings.has("put_accepts_negative_quantity") else 0
+    values = present(_fields(fields, minimum))
     sent_cost = fields.data.get("cost", "")
     if call.settings.has("numeric_cost_ignored") and isinstance(sent_cost, (int, float)):
         values.pop("cost")
@@ -140,8 +140,6 @@ def retrieve(call: Call) -> Result:
     data = view(row)
     if call.settings.has("product_get_without_custom_fields"):
         del data["custom_fields"]
-    if call.settings.has("cost_as_number") and data["cost"] is not None:
-        data["cost"] = float(data["cost"])
     return ok(data)
 
 
@@ -166,7 +164,11 @@ def replace(call: Call) -> Result:
         return update_row(conn, products, row, changes)
 
     row = call.db.write(work)
-    return ok(view(row), record_id=row["id"])
+    data = view(row)
+    sent_cost = call.json().get("cost")
+    if call.settings.has("put_echoes_cost") and sent_cost is not None:
+        data["cost"] = sent_cost
+    return ok(data, record_id=row["id"])
 
 
 def deactivate(call: Call) -> Result:
