@@ -155,6 +155,9 @@ FAULTS: Registry[Fault] = Registry(
             ("ORD-033", "CONC-007"),
         ),
         Fault(
+            "cancel_twice_error", "DELETE on a cancelled order is 400 SERVICE_ERROR", ("ORD-034",)
+        ),
+        Fault(
             "inactive_product_listed",
             "inactive products stay in the product list",
             ("PRD-011", "PRD-018"),
@@ -190,9 +193,6 @@ FAULTS: Registry[Fault] = Registry(
             "hard_delete_location",
             "DELETE removes the location (GET then 404)",
             ("LOC-014",),
-        ),
-        Fault(
-            "cancel_twice_error", "DELETE on a cancelled order is 400 SERVICE_ERROR", ("ORD-034",)
         ),
         # products
         Fault(

@@ -22,6 +22,7 @@ from dmcert.reference.records import (
 )
 from dmcert.reference.responses import ApiError, Result, duplicate, ok, page, validation_error
 from dmcert.reference.validation import (
+    MISSING,
     Fields,
     check_boolean,
     check_cost,
@@ -81,7 +82,7 @@ def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     minimum = None if call.settings.has("put_accepts_negative_quantity") else 0
     values = present(_fields(fields, minimum))
-    sent_cost = fields.data.get("cost", "")
+    sent_cost = fields.data.get("cost", MISSING)
     if call.settings.has("numeric_cost_ignored") and isinstance(sent_cost, (int, float)):
         values.pop("cost")
     if call.settings.has("cost_null_ignored") and sent_cost is None:
