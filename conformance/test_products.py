@@ -165,13 +165,24 @@ def test_sku_of_an_inactive_product_is_409_duplicate(api, records, expect):
 @pytest.mark.requirement("PRD-008")
 @pytest.mark.writes
 def test_negative_quantity_is_400_validation_error(api, records, expect):
-    """PRD-008: a product create with quantity -1 is 400 VALIDATION_ERROR."""
+    """PRD-008: a product create with quantity -1 is 400 VALIDATION_ERROR, and so is a PUT
+    of quantity -1, which leaves the quantity as it was."""
     reply = create(api, records, {"sku": records.name("sku"), "quantity": -1})
     expect(
         "PRD-008",
         reply.status == 400 and reply.code == "VALIDATION_ERROR",
         f"a create with quantity -1 {reply.said}",
         reply,
+    )
+    sku = records.product(quantity=5)["sku"]
+    put = api.put(path_of("products", sku), json={"quantity": -1})
+    after = api.read("products", sku)
+    expect(
+        "PRD-008",
+        put.status == 400 and put.code == "VALIDATION_ERROR" and after.record.get("quantity") == 5,
+        f"a PUT of quantity -1 {put.said}; quantity is then {after.record.get('quantity')!r}",
+        put,
+        after,
     )
 
 
@@ -234,7 +245,8 @@ def test_list_shows_active_products_only_in_the_product_shape(api, records, expe
 @pytest.mark.writes
 def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
     """PRD-012, PRD-014: PUT sets quantity, is_active, custom_fields and cost, sent as a
-    numeric string and then as a number; GET shows each value, cost as a decimal string."""
+    numeric string and then as a number; GET shows each value, and the PUT answer and GET
+    show cost as a decimal string."""
     sku = records.product()["sku"]
     path = path_of("products", sku)
     for body in (
@@ -242,7 +254,8 @@ def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
         {"quantity": 7, "is_active": True, "cost": 7.25},
     ):
         put = api.put(path, json=body)
-        shown = must(api.read("products", sku), 200, "reading the product").record
+        got = must(api.read("products", sku), 200, "reading the product")
+        shown = got.record
         wrong = [name for name, sent in body.items() if not same_value(name, sent, shown)]
         expect(
             "PRD-012",
@@ -250,13 +263,16 @@ def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
             f"PUT {body} {put.said}; GET shows other values for {wrong}: "
             f"{ {name: shown.get(name) for name in wrong} }",
             put,
+            got,
         )
-        expect(
-            "PRD-014",
-            isinstance(shown.get("cost"), str) and amount(shown["cost"]) is not None,
-            f"cost sent as {body['cost']!r} is returned as {shown.get('cost')!r}",
-            put,
-        )
+        for where, record in (("the PUT answer", put.record), ("GET", shown)):
+            expect(
+                "PRD-014",
+                isinstance(record.get("cost"), str) and amount(record["cost"]) is not None,
+                f"cost sent as {body['cost']!r} is shown by {where} as {record.get('cost')!r}",
+                put,
+                got,
+            )
 
 
 @pytest.mark.requirement("PRD-013")

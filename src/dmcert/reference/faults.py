@@ -366,6 +366,43 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "cancel_twice_error", "DELETE on a cancelled order is 400 SERVICE_ERROR", ("ORD-034",)
         ),
+        Fault(
+            "inactive_product_listed",
+            "inactive products stay in the product list",
+            ("PRD-011", "PRD-018"),
+        ),
+        Fault(
+            "inactive_sku_400",
+            "a create reusing an inactive product's sku is 400 VALIDATION_ERROR, not 409 "
+            "(the duplicate check sees active products only; the unique index refuses it)",
+            ("PRD-007",),
+        ),
+        Fault(
+            "inactive_code_400",
+            "a create reusing an inactive location's code is 400 VALIDATION_ERROR, not 409 "
+            "(the duplicate check sees active locations only; the unique index refuses it)",
+            ("LOC-005",),
+        ),
+        Fault(
+            "put_ignores_reactivation",
+            'PUT {"is_active": true} leaves a deactivated product inactive',
+            ("PRD-019",),
+        ),
+        Fault(
+            "location_put_ignores_is_active",
+            "is_active in a location PUT body is ignored (as at create)",
+            ("LOC-010",),
+        ),
+        Fault(
+            "location_put_cannot_reactivate",
+            'PUT {"is_active": true} leaves a deactivated location inactive',
+            ("LOC-011",),
+        ),
+        Fault(
+            "hard_delete_location",
+            "DELETE removes the location (GET then 404)",
+            ("LOC-014",),
+        ),
         # products
         Fault(
             "custom_fields_merged",
@@ -382,6 +419,68 @@ FAULTS: Registry[Fault] = Registry(
             "duplicate_product_201",
             "a duplicate sku is answered 201 as a new record",
             ("PRD-006", "IDEM-004"),
+        ),
+        Fault(
+            "product_inactive_by_default",
+            "a product created without is_active is inactive",
+            ("PRD-002",),
+        ),
+        Fault(
+            "cost_defaults_to_zero",
+            'a product created without cost has cost "0.00" instead of null',
+            ("PRD-003",),
+        ),
+        Fault(
+            "custom_field_nulls_dropped",
+            "a create drops the custom_fields keys whose value is null",
+            ("PRD-004",),
+        ),
+        Fault(
+            "missing_sku_422",
+            "a product create without sku is 422 instead of 400",
+            ("PRD-005",),
+        ),
+        Fault(
+            "put_accepts_negative_quantity",
+            "a negative product quantity is refused at create but stored by PUT",
+            ("PRD-008",),
+        ),
+        Fault(
+            "product_get_without_custom_fields",
+            "GET /products/{sku}/ omits custom_fields",
+            ("PRD-009",),
+        ),
+        Fault(
+            "unknown_product_get_200",
+            "GET of an unknown sku is 200 with data null",
+            ("PRD-010",),
+        ),
+        Fault(
+            "numeric_cost_ignored",
+            "a PUT cost sent as a JSON number is ignored (only strings are read)",
+            ("PRD-012",),
+        ),
+        Fault(
+            "put_echoes_cost",
+            "a PUT answers cost as it was sent (a JSON number stays a number); GET shows the "
+            "stored string",
+            ("PRD-014",),
+        ),
+        Fault("put_renames_product", "sku in a PUT body renames the product", ("PRD-015",)),
+        Fault(
+            "delete_unknown_product_204",
+            "DELETE of an unknown sku answers 204 instead of 404",
+            ("PRD-016",),
+        ),
+        Fault(
+            "product_list_without_custom_fields",
+            "product list entries omit custom_fields",
+            ("PRD-020",),
+        ),
+        Fault(
+            "cost_null_ignored",
+            'PUT {"cost": null} leaves the cost as it was',
+            ("PRD-021",),
         ),
         # orders
         Fault(
@@ -858,6 +957,52 @@ FAULTS: Registry[Fault] = Registry(
             "inactive_product_delete_404",
             "DELETE of an inactive product is 404 NOT_FOUND (it looks up active products only)",
             ("IDEM-008",),
+        ),
+        # locations
+        Fault(
+            "location_create_200",
+            "location create answers 200 instead of 201",
+            ("LOC-001",),
+        ),
+        Fault(
+            "location_create_drops_metadata",
+            "a location create ignores metadata (answers {})",
+            ("LOC-002",),
+        ),
+        Fault(
+            "location_code_generated",
+            "a location create without code gets a generated code (201)",
+            ("LOC-003",),
+        ),
+        Fault(
+            "duplicate_location_400",
+            "a duplicate location code is 400 VALIDATION_ERROR instead of 409 DUPLICATE",
+            ("LOC-004",),
+        ),
+        Fault(
+            "location_get_without_aisle",
+            "GET /locations/{code}/ omits aisle",
+            ("LOC-006",),
+        ),
+        Fault(
+            "location_put_ignores_zone",
+            "zone in a location PUT body is ignored",
+            ("LOC-009",),
+        ),
+        Fault(
+            "put_renames_location",
+            "code in a PUT body renames the location",
+            ("LOC-012",),
+        ),
+        Fault(
+            "put_creates_unknown_location",
+            "PUT on an unknown code creates the location (200)",
+            ("LOC-015",),
+        ),
+        Fault(
+            "location_list_without_is_active",
+            "location list entries omit is_active",
+            ("LOC-016",),
         ),
     ],
 )

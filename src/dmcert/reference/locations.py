@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, RowMapping
+from sqlalchemy import Column, Connection, RowMapping, delete
 from sqlalchemy.exc import IntegrityError
 
 from dmcert.reference import pagination
@@ -14,12 +14,14 @@ from dmcert.reference.database import locations
 from dmcert.reference.records import (
     find,
     insert_after_look,
+    insert_row,
     insert_unique,
+    new_id,
     timestamp,
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import Result, duplicate, ok, page
+from dmcert.reference.responses import Result, duplicate, ok, page, validation_error
 from dmcert.reference.validation import (
     Fields,
     check_boolean,
@@ -59,8 +61,11 @@ def _fields(fields: Fields) -> dict[str, Any]:
 def validate_create(call: Call) -> dict[str, Any]:
     """code, name, zone, aisle, metadata; anything else (is_active too) is ignored."""
     fields = Fields(call.json())
-    code = fields.get("code", check_identifier, required=True)
+    generated = call.settings.has("location_code_generated") and "code" not in fields.data
+    code = new_id() if generated else fields.get("code", check_identifier, required=True)
     values = {**DEFAULTS, **present(_fields(fields)), "code": code}
+    if call.settings.has("location_create_drops_metadata"):
+        values["meta"] = {}
     fields.done()
     return values
 
@@ -69,6 +74,12 @@ def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     active = {"is_active": fields.get("is_active", check_boolean)}
     values = present({**_fields(fields), **active})
+    if call.settings.has("location_put_ignores_zone"):
+        values.pop("zone", None)
+    if call.settings.has("location_put_ignores_is_active"):
+        values.pop("is_active", None)
+    if call.settings.has("put_renames_location") and "code" in fields.data:
+        values["code"] = fields.get("code", check_identifier)
     fields.done()
     return values
 
@@ -89,17 +100,27 @@ def insert_location(
 
 def create(call: Call) -> Result:
     values = validate_create(call)
+    status = 200 if call.settings.has("location_create_200") else 201
+    if call.settings.has("duplicate_location_400"):
+        with call.db.read() as conn:
+            if find(conn, locations, locations.c.code, values["code"]) is not None:
+                raise validation_error(f"code: location '{values['code']}' already exists.")
+    if call.settings.has("inactive_code_400"):  # the duplicate check sees active ones only
+        with call.db.read() as conn:
+            existing = find(conn, locations, locations.c.code, values["code"])
+        if existing is not None and not existing["is_active"]:
+            raise validation_error("code: location with this code already exists.")
     if call.settings.has("racy_duplicate_check"):
         row = insert_after_look(call.db, locations, locations.c.code, values)
         if row is None:
             raise _duplicate(values["code"])
-        return ok(view(row), 201, record_id=row["id"])
+        return ok(view(row), status, record_id=row["id"])
     try:
         reactivate = call.settings.chose("create_reactivates_inactive")
         row = call.db.write(lambda conn: insert_location(conn, values, reactivate=reactivate))
     except IntegrityError:  # a concurrent create of the same code won
         raise _duplicate(values["code"]) from None
-    return ok(view(row), 201, record_id=row["id"])
+    return ok(view(row), status, record_id=row["id"])
 
 
 def addressed_by(call: Call) -> Column:
@@ -113,17 +134,28 @@ def retrieve(call: Call) -> Result:
         row = find(conn, locations, addressed_by(call), code)
     if row is None:
         raise call.missing(WHAT)
-    return ok(view(row))
+    data = view(row)
+    if call.settings.has("location_get_without_aisle"):
+        del data["aisle"]
+    return ok(data)
 
 
-def _change(call: Call, values: dict[str, Any]) -> Result:
+def _change(call: Call, values: dict[str, Any], *, deleting: bool = False) -> Result:
     code = call.key(WHAT)
 
     def work(conn: Connection) -> dict[str, Any]:
         row = find(conn, locations, addressed_by(call), code, lock=True)
         if row is None:
+            if not deleting and call.settings.has("put_creates_unknown_location"):
+                return insert_row(conn, locations, {**DEFAULTS, **values, "code": code})
             raise call.missing(WHAT)
-        return update_row(conn, locations, row, values)
+        if deleting and call.settings.has("hard_delete_location"):
+            conn.execute(delete(locations).where(locations.c.id == row["id"]))
+            return {**row, **values}
+        changes = dict(values)
+        if call.settings.has("location_put_cannot_reactivate") and not row["is_active"]:
+            changes.pop("is_active", None)
+        return update_row(conn, locations, row, changes)
 
     row = call.db.write(work)
     return ok(view(row), record_id=row["id"])
@@ -141,7 +173,7 @@ def replace(call: Call) -> Result:
 
 
 def deactivate(call: Call) -> Result:
-    return _change(call, {"is_active": False})
+    return _change(call, {"is_active": False}, deleting=True)
 
 
 def listing(call: Call) -> Result:
@@ -151,4 +183,7 @@ def listing(call: Call) -> Result:
         rows, cursor = pagination.fetch_page(
             conn, call.settings, locations, "locations", where, limit, call.query.get("cursor")
         )
-    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+    entries = [view(row._mapping) for row in rows]
+    if call.settings.has("location_list_without_is_active"):
+        entries = [{k: v for k, v in entry.items() if k != "is_active"} for entry in entries]
+    return page(call.settings, entries, limit, cursor)

@@ -20,8 +20,9 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import Result, duplicate, ok, page
+from dmcert.reference.responses import ApiError, Result, duplicate, ok, page, validation_error
 from dmcert.reference.validation import (
+    MISSING,
     Fields,
     check_boolean,
     check_cost,
@@ -48,9 +49,9 @@ def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fields(fields: Fields) -> dict[str, Any]:
+def _fields(fields: Fields, quantity_minimum: int | None = 0) -> dict[str, Any]:
     return {
-        "quantity": fields.get("quantity", check_integer),
+        "quantity": fields.get("quantity", check_integer, minimum=quantity_minimum),
         "is_active": fields.get("is_active", check_boolean),
         "custom_fields": fields.get("custom_fields", check_object),
         "cost": fields.get("cost", check_cost),
@@ -59,15 +60,35 @@ def _fields(fields: Fields) -> dict[str, Any]:
 
 def validate_create(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
+    if call.settings.has("missing_sku_422") and "sku" not in fields.data:
+        raise ApiError(422, "VALIDATION_ERROR", "sku: This field is required.")
     sku = fields.get("sku", check_identifier, required=True)
-    values = {**DEFAULTS, **present(_fields(fields)), "sku": sku}
+    defaults = dict(DEFAULTS)
+    if call.settings.has("product_inactive_by_default"):
+        defaults["is_active"] = False
+    if call.settings.has("cost_defaults_to_zero"):
+        defaults["cost"] = "0.00"
+    values = {**defaults, **present(_fields(fields)), "sku": sku}
+    if call.settings.has("custom_field_nulls_dropped"):
+        custom = values["custom_fields"]
+        values["custom_fields"] = {
+            name: value for name, value in custom.items() if value is not None
+        }
     fields.done()
     return values
 
 
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
-    values = present(_fields(fields))
+    minimum = None if call.settings.has("put_accepts_negative_quantity") else 0
+    values = present(_fields(fields, minimum))
+    sent_cost = fields.data.get("cost", MISSING)
+    if call.settings.has("numeric_cost_ignored") and isinstance(sent_cost, (int, float)):
+        values.pop("cost")
+    if call.settings.has("cost_null_ignored") and sent_cost is None:
+        values.pop("cost")
+    if call.settings.has("put_renames_product") and "sku" in fields.data:
+        values["sku"] = fields.get("sku", check_identifier)
     fields.done()
     return values
 
@@ -91,6 +112,11 @@ def create(call: Call) -> Result:
         with call.db.read() as conn:
             if find(conn, products, products.c.sku, values["sku"]) is not None:
                 return ok(view(new_record(values)), status)
+    if call.settings.has("inactive_sku_400"):  # the duplicate check sees active ones only
+        with call.db.read() as conn:
+            existing = find(conn, products, products.c.sku, values["sku"])
+        if existing is not None and not existing["is_active"]:
+            raise validation_error("sku: product with this sku already exists.")
     if call.settings.has("racy_duplicate_check"):
         row = insert_after_look(call.db, products, products.c.sku, values)
         if row is None:
@@ -114,10 +140,15 @@ def retrieve(call: Call) -> Result:
     with call.db.read() as conn:
         row = find(conn, products, addressed_by(call), sku)
     if row is None:
+        if call.settings.has("unknown_product_get_200"):
+            return ok(None)
         raise call.missing(WHAT)
+    data = view(row)
+    if call.settings.has("product_get_without_custom_fields"):
+        del data["custom_fields"]
     if call.settings.has("product_read_as_list"):
-        return ok([view(row)])
-    return ok(view(row))
+        return ok([data])
+    return ok(data)
 
 
 def replace(call: Call) -> Result:
@@ -134,6 +165,8 @@ def replace(call: Call) -> Result:
         if row is None:
             raise call.missing(WHAT)
         changes = dict(values)
+        if call.settings.has("put_ignores_reactivation") and not row["is_active"]:
+            changes.pop("is_active", None)
         if "custom_fields" in changes and call.settings.has("custom_fields_merged"):
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
         if "quantity" in changes and call.settings.has("product_put_adds_quantity"):
@@ -142,11 +175,19 @@ def replace(call: Call) -> Result:
         return dict(row) if call.settings.has("product_put_answers_old_record") else updated
 
     row = call.db.write(work)
-    return ok(view(row), record_id=row["id"])
+    data = view(row)
+    sent_cost = call.json().get("cost")
+    if call.settings.has("put_echoes_cost") and sent_cost is not None:
+        data["cost"] = sent_cost
+    return ok(data, record_id=row["id"])
 
 
 def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
+    if call.settings.has("delete_unknown_product_204"):
+        with call.db.read() as conn:
+            if find(conn, products, products.c.sku, sku) is None:
+                return ok(None, 204)
 
     def work(conn: Connection) -> dict[str, Any]:
         row = find(conn, products, addressed_by(call), sku, lock=True)
@@ -164,14 +205,12 @@ def deactivate(call: Call) -> Result:
 
 def listing(call: Call) -> Result:
     limit = pagination.parse_limit(call.settings, call.query.get("limit"))
+    where = [] if call.settings.has("inactive_product_listed") else [products.c.is_active]
     with call.db.read() as conn:
         rows, cursor = pagination.fetch_page(
-            conn,
-            call.settings,
-            products,
-            "products",
-            [products.c.is_active],
-            limit,
-            call.query.get("cursor"),
+            conn, call.settings, products, "products", where, limit, call.query.get("cursor")
         )
-    return page(call.settings, [view(row._mapping) for row in rows], limit, cursor)
+    entries = [view(row._mapping) for row in rows]
+    if call.settings.has("product_list_without_custom_fields"):
+        entries = [{k: v for k, v in entry.items() if k != "custom_fields"} for entry in entries]
+    return page(call.settings, entries, limit, cursor)
