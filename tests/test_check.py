@@ -51,6 +51,14 @@ def test_run_against_postgresql_backed_target_passes_without_leaking_keys(tmp_pa
     assert_no_secret_in(tmp_path / "reports", secrets)
     for secret in secrets:
         assert secret not in result.stdout + result.stderr
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    verdicts = {row["id"]: row["verdict"] for row in document["requirements"]}
+    assert {r: verdicts[r] for r in PARTNER_KEY_RULES} == dict.fromkeys(PARTNER_KEY_RULES, "pass")
+
+
+PARTNER_KEY_RULES = ("ENV-014", "IDN-010", "ERR-003")
+"""Rules only a partner key exercises: the keys `serve --keys-out` mints for the shipped
+templates certify them on either database."""
 
 
 UNEXERCISED_MUST = {
