@@ -66,7 +66,13 @@ def check_envelope(expect, op: Operation, reply: Reply) -> None:
     content_type = reply.headers.get("content-type")
     expect("ENV-006", is_json(reply), f"{where} with Content-Type {content_type!r}", reply)
     if not isinstance(body, dict):
-        expect("ENV-004", False, f"{where} with a body that is not a JSON object", reply)
+        not_object = f"{where} with a body that is not a JSON object"
+        if 200 <= reply.status < 300:
+            expect("ENV-004", False, not_object, reply)
+        elif reply.status not in ENVELOPE_NOT_STATED:
+            expect("ENV-003", False, not_object, reply)
+        elif reply.status not in (401, 403):  # their {"detail"} body is AUTH-007's rule
+            expect("ENV-005", False, not_object, reply)
         return
     success = body.get("success")
     if 200 <= reply.status < 300:

@@ -286,8 +286,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         "--parent-pid",
         type=int,
         metavar="PID",
-        help="stop serving when process PID ends (the embedded target of a dmcert run uses "
-        "this, so a run killed with SIGKILL leaves no server behind)",
+        help="the process that started this one: stop serving when it ends (the embedded "
+        "target of a dmcert run, so a run killed with SIGKILL leaves no server behind)",
     )
 
 

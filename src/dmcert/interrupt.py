@@ -6,8 +6,10 @@ signal the process was started ignoring (`nohup`) stays ignored."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
 
 from dmcert.errors import EXIT_SIGNAL_BASE
@@ -15,6 +17,8 @@ from dmcert.errors import EXIT_SIGNAL_BASE
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 _received: list[int] = []
+_delivered: list[int] = []  # the first signal, once raised as Interrupted
+_holding: list[bool] = []  # one entry per open deferred() block
 _previous: dict[int, object] = {}
 
 
@@ -36,6 +40,7 @@ def install() -> None:
             continue
         if not _previous:
             _received.clear()
+            _delivered.clear()
         _previous[signum] = current
         signal.signal(signum, _on_signal)
 
@@ -48,12 +53,34 @@ def uninstall() -> None:
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
-    first = not _received
     _received.append(signum)
-    if first:
-        raise Interrupted(signum)
+    if not _holding:
+        _deliver()
     # A second signal arrives while the run is already stopping: the cleanup (stopping the
-    # embedded target, writing the reports) is bounded, so it is allowed to finish.
+    # embedded target, writing the reports) is bounded, so it is allowed to finish. A first
+    # one inside `deferred()` is raised when that block ends.
+
+
+def _deliver() -> None:
+    """Raise Interrupted for the first signal, once."""
+    if _received and not _delivered:
+        _delivered.append(_received[0])
+        raise Interrupted(_received[0])
+
+
+@contextlib.contextmanager
+def deferred(*, then_raise: bool = True) -> Iterator[None]:
+    """Work a signal must not cut short (starting or stopping processes, cleaning up): a
+    first signal that arrives inside is raised as Interrupted once the block is done, or,
+    with then_raise=False (a `finally` that must not replace the result it guards), left
+    pending for the next deferred block or for `received()`."""
+    _holding.append(True)
+    try:
+        yield
+    finally:
+        _holding.pop()
+    if then_raise and not _holding:
+        _deliver()
 
 
 def received() -> int | None:

@@ -79,6 +79,7 @@ def test_keys_file_is_private_complete_and_keys_are_stored_hashed(tmp_path: Path
         (["--db", "::not a url::"], "not a database URL"),
         (["--db", "sqlite://"], "needs a file path"),
         (["--db", "postgresql://postgres@127.0.0.1:1/none"], "cannot use database"),
+        (["--parent-pid", "1"], "is not the process that started dmcert serve"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, message):

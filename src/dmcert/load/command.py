@@ -55,9 +55,11 @@ def load_command(args: argparse.Namespace) -> int:
     """`dmcert load`; SIGINT, SIGTERM and SIGHUP stop it like Ctrl-C (dmcert.interrupt)."""
     interrupt.install()
     try:
-        return _load(args)
+        code = _load(args)
     finally:
         interrupt.uninstall()
+    signum = interrupt.received()  # one that arrived where it could not stop the run at once
+    return interrupt.exit_code(signum) if signum else code
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -122,12 +124,6 @@ def _load(args: argparse.Namespace) -> int:
             summary, verdicts = build_summary(
                 workload.name, document, slo, environment, _stopped_by(outcome)
             )
-            if outcome.hard_stopped:
-                summary["breaches"].append(
-                    f"the run did not stop by itself and was terminated after "
-                    f"{launch.hard_limit_s:g} s"
-                )
-                summary["verdict"] = "fail"
             path = folder / "summary.json"
             path.write_text(redactor.text(json.dumps(summary, indent=2)) + "\n", encoding="utf-8")
             written.append(path)
@@ -155,10 +151,11 @@ def _load(args: argparse.Namespace) -> int:
             else:
                 legs = [leg(reports)]
         finally:
-            residue = _clean_up(session, plan.prefix, data_set, keys, args.keep_data, console)
-            session.close()
-            for path in written:
-                _record_residue(path, residue)
+            with interrupt.deferred():  # a signal does not cut the clean-up short
+                residue = _clean_up(session, plan.prefix, data_set, keys, args.keep_data, console)
+                session.close()
+                for path in written:
+                    _record_residue(path, residue)
 
     if args.find_capacity:
         return report_capacity(found, reports, slo, workload.name, console)

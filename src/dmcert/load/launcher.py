@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from dmcert import interrupt
 from dmcert.contract.redaction import Redactor
 from dmcert.load.plan import KEY_NAME_ENV, KEYS_ENV, PROGRESS_MARK, RunSettings
 
@@ -125,39 +127,47 @@ def run_locust(
     }
     scratch = Path(tempfile.mkdtemp(prefix="dmcert-load-"))
     workers: list[tuple[subprocess.Popen, IO[bytes], Path]] = []
-    master = subprocess.Popen(
-        master_command(launch, port),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        text=True,
-        bufsize=1,
-    )
+    master: subprocess.Popen | None = None
     try:
-        for index in range(launch.workers):
-            log_path = scratch / f"worker-{index + 1}.log"
-            handle = log_path.open("wb")
-            process = subprocess.Popen(
-                worker_command(launch, port),
+        with interrupt.deferred():  # every process started is in hand before a signal acts
+            master = subprocess.Popen(
+                master_command(launch, port),
                 stdin=subprocess.DEVNULL,
-                stdout=handle,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=env,
+                text=True,
+                bufsize=1,
             )
-            workers.append((process, handle, log_path))
+            for index in range(launch.workers):
+                log_path = scratch / f"worker-{index + 1}.log"
+                handle = log_path.open("wb")
+                workers.append((_start_worker(launch, port, env, handle), handle, log_path))
         hard_stopped, tail, interrupted = _follow(master, launch, redactor, on_progress)
-        for process, _, _ in workers:
-            _finish(process, TERMINATE_GRACE_S)
+        with interrupt.deferred():
+            for process, _, _ in workers:
+                _finish(process, TERMINATE_GRACE_S)
         return Outcome(master.returncode, hard_stopped, tail, interrupted)
     finally:
-        for process in [master, *(process for process, _, _ in workers)]:
-            _finish(process, 0)
-        for _, handle, log_path in workers:
-            handle.close()
-            _copy_redacted(log_path, launch.reports / log_path.name, redactor)
-            log_path.unlink(missing_ok=True)
-        scratch.rmdir()
+        with interrupt.deferred(then_raise=False):  # no Locust process is left running
+            for process in [master, *(process for process, _, _ in workers)]:
+                if process is not None:
+                    _finish(process, 0)
+            for _, handle, log_path in workers:
+                handle.close()
+                _copy_redacted(log_path, launch.reports / log_path.name, redactor)
+                log_path.unlink(missing_ok=True)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _start_worker(launch: Launch, port: int, env: dict[str, str], log: IO[bytes]):
+    return subprocess.Popen(
+        worker_command(launch, port),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
 
 
 def _follow(
@@ -166,6 +176,8 @@ def _follow(
     redactor: Redactor,
     on_progress: Callable[[dict[str, Any]], None],
 ) -> tuple[bool, list[str], int | None]:
+    """Relay the master's output until it ends. A signal to dmcert (dmcert.interrupt) tells
+    Locust to stop: it writes what it recorded, and the run is reported as interrupted."""
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
@@ -180,35 +192,39 @@ def _follow(
     interrupted: int | None = None
     with (launch.reports / "locust.log").open("w", encoding="utf-8") as log:
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 and not (hard_stopped or interrupted):
-                hard_stopped = True
-                master.terminate()
-                deadline = time.monotonic() + TERMINATE_GRACE_S
-                continue
-            if remaining <= 0:
-                master.kill()
-                break
             try:
-                line = lines.get(timeout=min(remaining, 1.0))
-            except queue.Empty:
-                continue
-            except KeyboardInterrupt as stop:  # SIGINT/SIGTERM/SIGHUP (dmcert.interrupt)
-                if interrupted is None:  # Locust writes what it recorded, then quits
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and not (hard_stopped or interrupted):
+                    hard_stopped = True
+                    master.terminate()
+                    deadline = time.monotonic() + TERMINATE_GRACE_S
+                    continue
+                if remaining <= 0:
+                    master.kill()
+                    break
+                try:
+                    line = lines.get(timeout=min(remaining, 1.0))
+                except queue.Empty:
+                    continue
+                if line is None:
+                    break
+                if line.startswith(PROGRESS_MARK):
+                    with contextlib.suppress(ValueError):
+                        on_progress(json.loads(line[len(PROGRESS_MARK) :]))
+                    continue
+                text = redactor.text(line.rstrip("\n"))
+                log.write(text + "\n")
+                tail = [*tail[-19:], text]
+            except KeyboardInterrupt as stop:
+                if interrupted is None:
                     interrupted = getattr(stop, "signum", signal.SIGINT)
                     master.terminate()
                     deadline = time.monotonic() + TERMINATE_GRACE_S
-                continue
-            if line is None:
-                break
-            if line.startswith(PROGRESS_MARK):
-                with contextlib.suppress(ValueError):
-                    on_progress(json.loads(line[len(PROGRESS_MARK) :]))
-                continue
-            text = redactor.text(line.rstrip("\n"))
-            log.write(text + "\n")
-            tail = [*tail[-19:], text]
-    master.wait()
+    try:
+        with interrupt.deferred():
+            master.wait()
+    except KeyboardInterrupt as stop:
+        interrupted = interrupted or getattr(stop, "signum", signal.SIGINT)
     return hard_stopped, tail, interrupted
 
 

@@ -61,8 +61,6 @@ _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 _TOO_LARGE_PAGE = b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
 _SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
-_REPLAYS: dict[tuple[str | None, str], Result] = {}
-"""The idempotency_key_replayed fault's cache: the first answer per (API key, header)."""
 
 
 def build_router() -> Router:
@@ -109,6 +107,8 @@ class ReferenceApi:
         self._requests = itertools.count(1)
         self._count_lock = threading.Lock()
         self._per_key: Counter[tuple[str, int]] = Counter()
+        self._replays: dict[tuple[str | None, str], Result] = {}
+        """The idempotency_key_replayed fault's cache: the first answer per (key, header)."""
         self.methods: Counter[str] = Counter()
         """Methods of every request outside /_reference/, counted before anything else
         (auth included) answers it: what a client sent, not only what was logged."""
@@ -199,9 +199,9 @@ class ReferenceApi:
         """Fault idempotency_key_replayed: a POST repeating an Idempotency-Key (of the same
         API key) gets the answer the first one got, and is not processed."""
         key = (incoming.api_key, idempotency_key)
-        if key not in _REPLAYS:
-            _REPLAYS[key] = self.process(incoming)
-        return _REPLAYS[key]
+        if key not in self._replays:
+            self._replays[key] = self.process(incoming)
+        return self._replays[key]
 
     def process(self, incoming: Incoming) -> Result:
         """Authenticate, route, check the scope, handle and audit one request."""

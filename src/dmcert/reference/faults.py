@@ -620,7 +620,7 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault(
             "row_error_rolls_back_batch",
-            "a batch with a failing row writes none of its rows, yet counts its good rows applied",
+            "a batch with a failing row writes none of its rows, yet reports its good rows created",
             ("INV-005",),
         ),
         Fault(
@@ -919,7 +919,7 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault(
             "deprecation_as_date",
-            "deprecated responses carry Deprecation as a date (@1798761600), not true",
+            "every response carries Deprecation as a date (@1798761600), not true",
             ("VER-004",),
         ),
         Fault(

@@ -186,7 +186,7 @@ def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
     if call.settings.has("delete_unknown_product_204"):
         with call.db.read() as conn:
-            if find(conn, products, products.c.sku, sku) is None:
+            if find(conn, products, addressed_by(call), sku) is None:
                 return ok(None, 204)
 
     def work(conn: Connection) -> dict[str, Any]:

@@ -92,6 +92,13 @@ def serve_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"dmcert serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.parent_pid is not None and args.parent_pid != os.getppid():
+        print(
+            f"dmcert serve: error: --parent-pid {args.parent_pid} is not the process that "
+            "started dmcert serve",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     scratch = None if args.db else tempfile.mkdtemp(prefix="dmcert-reference-")
     orphaned: threading.Event | None = None
     try:
@@ -168,8 +175,8 @@ def _stop_with_parent(server: uvicorn.Server, parent: int) -> threading.Event:
 def _remove_run_scratch() -> None:
     """An orphaned embedded target removes the run's scratch directory (its working
     directory, holding its keys, database and logs), which its dead parent would have."""
-    cwd = Path.cwd()
-    if cwd.name.startswith(_SCRATCH_PREFIX) and cwd.parent == Path(tempfile.gettempdir()):
+    cwd = Path.cwd().resolve()
+    if cwd.name.startswith(_SCRATCH_PREFIX) and cwd.parent == Path(tempfile.gettempdir()).resolve():
         os.chdir(cwd.parent)
         shutil.rmtree(cwd, ignore_errors=True)
 
