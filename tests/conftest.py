@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +113,33 @@ def pytest_terminal_summary(terminalreporter) -> None:
     from tests.self_validation.tally import write_tallies
 
     write_tallies(terminalreporter)
+
+
+@contextlib.contextmanager
+def machine_share(exclusive: bool, root: Path) -> Iterator[None]:
+    """Under pytest-xdist: a test marked `timing` (it judges latencies, SLOs or capacity)
+    runs while no other test of this session runs; every other test shares the machine.
+    A reader-writer lock over two files, the writer preferred: a waiting timing test holds
+    the gate, so no new test starts before it has run."""
+    tag = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    base = Path(tempfile.gettempdir()) / f"dmcert-tests-{os.getuid()}-{tag}"
+    with open(f"{base}.gate", "a") as gate, open(f"{base}.share", "a") as share:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(share, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(share, fcntl.LOCK_UN)
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    exclusive = item.get_closest_marker("timing") is not None
+    with machine_share(exclusive, item.config.rootpath):
+        yield

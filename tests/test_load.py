@@ -111,6 +111,7 @@ def healthy_run(target: RunningTarget, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_healthy_target_meets_the_default_slos_and_reports_everything(healthy_run):
     result, reports = healthy_run
     assert result.exit_code == 0, shown(result)
@@ -140,6 +141,7 @@ def test_healthy_target_meets_the_default_slos_and_reports_everything(healthy_ru
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_a_run_cleans_up_its_records_and_writes_no_key(healthy_run, target: RunningTarget):
     result, reports = healthy_run
     prefix = summary_of(reports)["environment"]["run_prefix"]
@@ -173,6 +175,7 @@ def test_injected_5xx_errors_breach_the_error_ratio_slo(tmp_path: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_injected_latency_breaches_p95_and_open_model_counts_from_the_intended_start(
     tmp_path: Path,
 ):
@@ -303,6 +306,7 @@ def test_a_key_the_workload_cannot_use_is_a_usage_error(
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_compare_of_one_run_each_judges_only_what_its_samples_allow(healthy_run, tmp_path: Path):
     _, reports = healthy_run
     baseline = reports / "summary.json"

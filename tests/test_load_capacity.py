@@ -75,6 +75,7 @@ def capacity_run(target: RunningTarget, reports: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_injected_latency_lowers_the_capacity_found(tmp_path: Path):
     with RunningTarget() as healthy:
         fast = capacity_run(healthy, tmp_path / "fast")

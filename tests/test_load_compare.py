@@ -67,6 +67,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("baseline", "candidate"), [("A", "B"), ("B", "A")])
+@pytest.mark.timing
 def test_two_identical_builds_show_no_regression(builds, baseline, candidate, tmp_path):
     result = compare_reports(builds[baseline], builds[candidate], tmp_path)
     assert result.exit_code == 0, shown(result)
@@ -76,6 +77,7 @@ def test_two_identical_builds_show_no_regression(builds, baseline, candidate, tm
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_latency_injected_on_one_list_is_flagged_on_that_endpoint_only(builds, tmp_path):
     result = compare_reports(builds["A"], builds["C"], tmp_path)
     assert result.exit_code == 1, shown(result)
@@ -88,6 +90,7 @@ def test_latency_injected_on_one_list_is_flagged_on_that_endpoint_only(builds, t
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_runs_on_different_data_sets_are_refused_unless_forced(builds, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(builds["B"], other)
@@ -106,6 +109,7 @@ def test_runs_on_different_data_sets_are_refused_unless_forced(builds, tmp_path)
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_a_summary_records_the_data_set_it_worked_on(builds):
     summary = json.loads((builds["A"] / "run-1" / "summary.json").read_text())
     work = summary["environment"]["workload_set"]

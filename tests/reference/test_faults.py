@@ -474,7 +474,14 @@ def run_probe(fault: str, faults: tuple[str, ...]) -> bool:
     return outcome is None or outcome is True
 
 
-@pytest.mark.parametrize("fault", sorted(PROBES))
+TIMED_PROBES = ("slow_lists", "slow_location_list")
+"""Probes that time the target: they run alone (the `timing` mark, tests/conftest.py)."""
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param(f, marks=pytest.mark.timing) if f in TIMED_PROBES else f for f in sorted(PROBES)],
+)
 def test_fault_breaks_its_rule_and_only_with_the_fault(fault):
     assert run_probe(fault, (fault,)), f"{fault} did not change the behaviour"
     assert not run_probe(fault, ()), f"the probe of {fault} also fires without the fault"
