@@ -182,6 +182,15 @@ def test_a_paired_shift_beyond_the_threshold_is_a_regression_within_it_is_not():
     assert not rows["p50 ms"].regression and rows["p50 ms"].mark == "worse"
 
 
+def test_a_shift_whose_interval_reaches_inside_the_threshold_is_worse_not_a_regression():
+    """The shape of two identical builds run together while another process loads one of
+    them more: a steady +12 % that the samples cannot place beyond 10 %."""
+    runs_a, runs_b = concurrent(random.Random(5), factor=1.12, seconds=57)
+    row = next(r for r in compare(side("A", runs_a), side("B", runs_b), 10) if r.significant)
+    assert row.change.change > 10 and row.change.low < 10
+    assert not row.regression and row.mark == "worse"
+
+
 def test_runs_at_different_times_are_one_sample_each():
     rng = random.Random(4)
     earlier = [{"p50 ms": {str(t): 40 * rng.lognormvariate(0, 0.2) for t in range(12)}}]
