@@ -25,6 +25,7 @@ a mapping naming another one is refused when it is loaded.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -96,8 +97,10 @@ class PartnerFileError(ValueError):
 Step = tuple[str, int | None]
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_path(path: str) -> tuple[Step, ...]:
-    """The steps of a path: `lines[0].x` -> (("lines", 0), ("x", None))."""
+    """The steps of a path: `lines[0].x` -> (("lines", 0), ("x", None)). Cached: a mapping
+    applies the same few paths to every row of a batch."""
     steps = []
     for part in path.split("."):
         match = _STEP.match(part)
