@@ -2,12 +2,12 @@
 runs did not do the same work, and `--find-capacity`.
 
 End to end: three fresh reference targets, two healthy and one with the slow_location_list
-fault (+30 % on GET /locations/ only), loaded by the same short list_walk runs (`--repeat`)
-at the same time, so that each interval of A has its twin in B and C under the same load of
-the shared machine. Two identical builds must compare as no regression, both ways; the
-slower build must be flagged on GET /locations/ and nowhere else. The statistics are
-unit-tested on synthetic samples, including the false-alarm rate over many identical
-comparisons.
+fault (GET /locations/ alone answers twice as slowly), loaded by the same short list_walk
+runs (`--repeat`) at the same time, so that each interval of A has its twin in B and C
+under the same load of the shared machine. Two identical builds must compare as no
+regression, both ways; the slower build must be flagged on GET /locations/ and nowhere
+else. The statistics are unit-tested on synthetic samples, including the false-alarm rate
+over many identical comparisons.
 """
 
 from __future__ import annotations

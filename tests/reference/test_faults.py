@@ -164,7 +164,7 @@ def probe_slow(api: Api) -> None:
 
 def probe_slow_location_list(api: Api) -> None:
     """GET /locations/ against GET /products/ over lists of equal size, in interleaved pairs:
-    +30 % of the answering time puts the locations median well above the products one."""
+    doubling the answering time puts the locations median well above the products one."""
     for n in range(100):
         api.location(f"SL{n}")
         api.product(f"SP{n}")
@@ -175,7 +175,7 @@ def probe_slow_location_list(api: Api) -> None:
             api.get(f"/{collection}/", params={"limit": 200})
             spent.append(time.perf_counter() - started)
     ratio = statistics.median(times["locations"]) / statistics.median(times["products"])
-    assert ratio >= 1.15, ratio
+    assert ratio >= 1.3, ratio
 
 
 def probe_flaky(api: Api) -> None:

@@ -59,7 +59,7 @@ _MAX_REQUEST_LINE = 4094
 _MAX_HEADERS = 8190
 _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 _TOO_LARGE_PAGE = b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
-_SLOW_LOCATION_LIST_FACTOR = 0.3  # slow_location_list: +30 % of the time spent answering
+_SLOW_LOCATION_LIST_FACTOR = 1.0  # slow_location_list: +100 % of the time spent answering
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
 
 
@@ -175,7 +175,7 @@ class ReferenceApi:
             await anyio.sleep(_SLOW_LIST_SECONDS)
         response = self._render(result)
         if settings.has("slow_location_list") and _is_list(api) and api[0] == "locations":
-            # +30 % of everything the answer took here, from arrival to the rendered body
+            # as long again as everything the answer took here, from arrival to the rendered body
             await anyio.sleep((time.perf_counter() - arrived) * _SLOW_LOCATION_LIST_FACTOR)
         return response
 

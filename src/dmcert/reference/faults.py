@@ -825,7 +825,7 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault(
             "slow_location_list",
-            "GET /locations/ answers 30 % later: it sleeps 30 % of the time the answer took",
+            "GET /locations/ answers twice as slowly: it sleeps as long as the answer took",
             caught_elsewhere="tests/test_load_compare.py: --compare flags GET /locations/ only",
         ),
         Fault(
