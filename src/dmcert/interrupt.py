@@ -10,15 +10,25 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import FrameType
 
 from dmcert.errors import EXIT_SIGNAL_BASE
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-_received: list[int] = []
-_delivered: list[int] = []  # the first signal, once raised as Interrupted
-_holding: list[bool] = []  # one entry per open deferred() block
+
+@dataclass
+class _Signals:
+    """What this process has been told: the signals received, whether the first one has
+    been raised yet, and how many deferred() blocks are open."""
+
+    received: list[int] = field(default_factory=list)
+    delivered: bool = False
+    holding: int = 0
+
+
+_state = _Signals()
 _previous: dict[int, object] = {}
 
 
@@ -39,8 +49,8 @@ def install() -> None:
         if current is _on_signal or current is signal.SIG_IGN:
             continue
         if not _previous:
-            _received.clear()
-            _delivered.clear()
+            _state.received.clear()
+            _state.delivered = False
         _previous[signum] = current
         signal.signal(signum, _on_signal)
 
@@ -53,8 +63,8 @@ def uninstall() -> None:
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
-    _received.append(signum)
-    if not _holding:
+    _state.received.append(signum)
+    if not _state.holding:
         _deliver()
     # A second signal arrives while the run is already stopping: the cleanup (stopping the
     # embedded target, writing the reports) is bounded, so it is allowed to finish. A first
@@ -63,9 +73,9 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
 
 def _deliver() -> None:
     """Raise Interrupted for the first signal, once."""
-    if _received and not _delivered:
-        _delivered.append(_received[0])
-        raise Interrupted(_received[0])
+    if _state.received and not _state.delivered:
+        _state.delivered = True
+        raise Interrupted(_state.received[0])
 
 
 @contextlib.contextmanager
@@ -74,18 +84,18 @@ def deferred(*, then_raise: bool = True) -> Iterator[None]:
     first signal that arrives inside is raised as Interrupted once the block is done, or,
     with then_raise=False (a `finally` that must not replace the result it guards), left
     pending for the next deferred block or for `received()`."""
-    _holding.append(True)
+    _state.holding += 1
     try:
         yield
     finally:
-        _holding.pop()
-    if then_raise and not _holding:
+        _state.holding -= 1
+    if then_raise and not _state.holding:
         _deliver()
 
 
 def received() -> int | None:
     """The first signal that stopped this run, if one did."""
-    return _received[0] if _received else None
+    return _state.received[0] if _state.received else None
 
 
 def signal_name(signum: int) -> str:

@@ -76,17 +76,14 @@ def _load(args: argparse.Namespace) -> int:
     reports = reports_dir(args.reports)
     if args.target:
         target = normalise_target(args.target)
-        keys = load_profile(args.keys)
-        _full_key(keys, args.keys)
-        _workload_key(keys, args.key, workload, args.keys)
+        _run_keys(load_profile(args.keys), args.key, workload, args.keys)
         probe(target)
     create_reports_dir(reports)
     (reports / RECORDING_FILE).unlink(missing_ok=True)
 
     written: list[Path] = []
     with _target(args) as (root, keys_path, keys, embedded):
-        key = _full_key(keys, str(keys_path))
-        sender = _workload_key(keys, args.key, workload, str(keys_path))
+        key, sender = _run_keys(keys, args.key, workload, str(keys_path))
         redactor = Redactor(keys.secrets())
         plan = workload.plan(new_run_prefix(), args.batch_size)
         session = ApiSession(root, key.value)
@@ -250,7 +247,7 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _full_key(keys: TargetProfile, source: str):
+def _full_key(keys: TargetProfile, source: str) -> ApiKey:
     key = keys.full_key()
     if key is None:
         raise UsageError(
@@ -260,10 +257,17 @@ def _full_key(keys: TargetProfile, source: str):
     return key
 
 
-def _workload_key(keys: TargetProfile, name: str | None, workload: Workload, source: str) -> ApiKey:
-    """The key whose requests the workload sends: --key, else the pass-through full key."""
-    if name is None:
-        return _full_key(keys, source)
+def _run_keys(
+    keys: TargetProfile, name: str | None, workload: Workload, source: str
+) -> tuple[ApiKey, ApiKey]:
+    """The pass-through full key, which prepares and cleans up the data set, and the key
+    whose requests the workload sends: --key NAME, else the full key too."""
+    full = _full_key(keys, source)
+    return full, (full if name is None else _named_key(keys, name, workload, source))
+
+
+def _named_key(keys: TargetProfile, name: str, workload: Workload, source: str) -> ApiKey:
+    """--key NAME, if the workload can send all its requests with it."""
     key = keys.keys.get(name)
     if key is None:
         raise UsageError(f"{source}: no key named {name!r} (keys: {', '.join(keys.keys)})")

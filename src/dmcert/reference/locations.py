@@ -21,7 +21,7 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import Result, duplicate, ok, page, validation_error
+from dmcert.reference.responses import Result, duplicate, ok, page, validation_error, without
 from dmcert.reference.validation import (
     Fields,
     check_boolean,
@@ -185,5 +185,5 @@ def listing(call: Call) -> Result:
         )
     entries = [view(row._mapping) for row in rows]
     if call.settings.has("location_list_without_is_active"):
-        entries = [{k: v for k, v in entry.items() if k != "is_active"} for entry in entries]
+        entries = without(entries, "is_active")
     return page(call.settings, entries, limit, cursor)

@@ -37,6 +37,7 @@ from dmcert.reference.responses import (
     page,
     service_error,
     validation_error,
+    without,
 )
 from dmcert.reference.settings import Settings
 from dmcert.reference.validation import (
@@ -502,7 +503,7 @@ def listing(call: Call) -> Result:
         lines = _lines_of(conn, [row.id for row in rows])
     data = [view(call.settings, row._mapping, lines[row.id]) for row in rows]
     if call.settings.has("order_list_without_customer_name"):
-        data = [{n: v for n, v in entry.items() if n != "customer_name"} for entry in data]
+        data = without(data, "customer_name")
     return page(call.settings, data, limit, cursor)
 
 

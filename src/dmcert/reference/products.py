@@ -20,7 +20,15 @@ from dmcert.reference.records import (
     update_field_by_field,
     update_row,
 )
-from dmcert.reference.responses import ApiError, Result, duplicate, ok, page, validation_error
+from dmcert.reference.responses import (
+    ApiError,
+    Result,
+    duplicate,
+    ok,
+    page,
+    validation_error,
+    without,
+)
 from dmcert.reference.validation import (
     MISSING,
     Fields,
@@ -212,5 +220,5 @@ def listing(call: Call) -> Result:
         )
     entries = [view(row._mapping) for row in rows]
     if call.settings.has("product_list_without_custom_fields"):
-        entries = [{k: v for k, v in entry.items() if k != "custom_fields"} for entry in entries]
+        entries = without(entries, "custom_fields")
     return page(call.settings, entries, limit, cursor)

@@ -113,6 +113,11 @@ def error(settings: Settings, exc: ApiError) -> Result:
     return Result(exc.status, body, headers, code=exc.code)
 
 
+def without(entries: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """List entries with the field `name` left out (faults whose list omits a field)."""
+    return [{key: value for key, value in entry.items() if key != name} for entry in entries]
+
+
 def detail(status: int, text: str) -> Result:
     return Result(status, {"detail": text}, {})
 
