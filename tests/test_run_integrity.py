@@ -18,6 +18,15 @@ from dmcert.reference.server import RunningTarget
 from tests.conftest import check_against, run_dmcert, user_environment
 
 DMCERT = [sys.executable, "-m", "dmcert"]
+PYTEST_WITH_PLUGIN = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "dmcert.suite.plugin",
+]
 
 
 def _environment(tmp: Path) -> dict[str, str]:
@@ -88,6 +97,46 @@ def test_a_signal_mid_run_exits_128_plus_n_with_incomplete_reports_and_no_leftov
     assert _wait_for(lambda: not _children_of_run(scratch), 10), _children_of_run(scratch)
     assert list(scratch.iterdir()) == []
     assert {p.name for p in tmp_path.iterdir()} == {"reports", "tmp"}
+
+
+_STOPPED_WHERE_NO_LINE_IS_KNOWN = """
+import os, signal, sys, time, types
+
+import pytest
+
+
+@pytest.mark.requirement("ENV-001")
+def test_stopped_by_sigterm():
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    except KeyboardInterrupt as exc:
+        # the frame a signal can leave on Python 3.11: an instruction without a line number
+        no_line = types.TracebackType(exc.__traceback__, sys._getframe(), 10**6, -1)
+        raise exc.with_traceback(no_line)
+"""
+
+
+def test_a_stop_whose_traceback_pytest_cannot_render_is_still_an_incomplete_run(
+    tmp_path: Path,
+):
+    (tmp_path / "test_stop.py").write_text(_STOPPED_WHERE_NO_LINE_IS_KNOWN)
+    reports = tmp_path / "reports"
+    proc = subprocess.run(
+        [*PYTEST_WITH_PLUGIN, "--reports", str(reports), "test_stop.py"],
+        cwd=tmp_path,
+        env=user_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
+    assert "TypeError" not in output
+    progress = json.loads((reports / "results.json").read_text())["progress"]
+    assert progress["stopped_by"] == "SIGTERM"
+    assert "INCOMPLETE" in output
 
 
 @pytest.mark.slow

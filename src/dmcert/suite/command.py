@@ -60,6 +60,10 @@ def check_command(args: argparse.Namespace) -> int:
             status = pytest.main(_pytest_args(args, reports, seed))
         except KeyboardInterrupt:  # before pytest's session began: its reports are ours to write
             status = pytest.ExitCode.INTERRUPTED
+        except Exception:
+            if interrupt.received() is None:
+                raise
+            status = pytest.ExitCode.INTERRUPTED  # pytest broke while stopping: still a stop
         return _exit_code(args, reports, seed, status)
     finally:
         interrupt.uninstall()

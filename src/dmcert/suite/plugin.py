@@ -299,6 +299,21 @@ def _reason(report: pytest.TestReport, call: pytest.CallInfo) -> str:
     return ""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's terminal reporter renders the traceback
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Drop the traceback entries without a line number. On Python 3.11 a signal can land on
+    an instruction that has none, and pytest's rendering of such an entry raises TypeError,
+    which would turn a stopped run (INCOMPLETE, 128 + N) into a crash of dmcert."""
+    excinfo.traceback = excinfo.traceback.filter(_has_line_number)
+
+
+def _has_line_number(entry) -> bool:
+    try:
+        return entry.lineno is not None
+    except TypeError:
+        return False
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's junitxml has written junit.xml
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
