@@ -17,6 +17,7 @@ import pytest
 from dmcert.testkit import (
     SUCCESS,
     ApiClient,
+    Expect,
     Records,
     Reply,
     must,
@@ -245,8 +246,8 @@ def test_list_shows_active_products_only_in_the_product_shape(api, records, expe
 @pytest.mark.writes
 def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
     """PRD-012, PRD-014: PUT sets quantity, is_active, custom_fields and cost, sent as a
-    numeric string and then as a number; GET shows each value, and the PUT answer and GET
-    show cost as a decimal string."""
+    numeric string and then as a number; GET shows each value, and the PUT answer, GET and
+    the product's list entry show cost as a decimal string."""
     sku = records.product()["sku"]
     path = path_of("products", sku)
     for body in (
@@ -266,13 +267,23 @@ def test_put_updates_fields_cost_as_string_or_number(api, records, expect):
             got,
         )
         for where, record in (("the PUT answer", put.record), ("GET", shown)):
-            expect(
-                "PRD-014",
-                isinstance(record.get("cost"), str) and amount(record["cost"]) is not None,
-                f"cost sent as {body['cost']!r} is shown by {where} as {record.get('cost')!r}",
-                put,
-                got,
-            )
+            expect_decimal_cost(expect, body["cost"], where, record, put, got)
+    walked = search(api, "products", [(sku,)])
+    entries = {e.get("sku"): e for e in walked.entries if isinstance(e, dict)}
+    if (entry := entries.get(sku)) is not None:  # PRD-011 judges a product not listed
+        expect_decimal_cost(expect, body["cost"], "its list entry", entry, *walked.evidence())
+
+
+def expect_decimal_cost(
+    expect: Expect, sent: Any, where: str, record: dict[str, Any], *evidence: Reply
+) -> None:
+    """PRD-014: a cost that was set is shown as a decimal string."""
+    expect(
+        "PRD-014",
+        isinstance(record.get("cost"), str) and amount(record["cost"]) is not None,
+        f"cost sent as {sent!r} is shown by {where} as {record.get('cost')!r}",
+        *evidence,
+    )
 
 
 @pytest.mark.requirement("PRD-013")

@@ -466,6 +466,11 @@ FAULTS: Registry[Fault] = Registry(
             "stored string",
             ("PRD-014",),
         ),
+        Fault(
+            "list_cost_as_number",
+            "product list entries show cost as a JSON number (32.5); GET shows the string",
+            ("PRD-014",),
+        ),
         Fault("put_renames_product", "sku in a PUT body renames the product", ("PRD-015",)),
         Fault(
             "delete_unknown_product_204",

@@ -221,4 +221,7 @@ def listing(call: Call) -> Result:
     entries = [view(row._mapping) for row in rows]
     if call.settings.has("product_list_without_custom_fields"):
         entries = without(entries, "custom_fields")
+    if call.settings.has("list_cost_as_number"):
+        for entry in entries:
+            entry["cost"] = None if entry["cost"] is None else float(entry["cost"])
     return page(call.settings, entries, limit, cursor)
