@@ -234,6 +234,13 @@ def _boolean(value: Any) -> str | None:
 
 IDENTIFIER = _scalar(_identifier, "ERR-005", "ERR-020", "IDN-009", "ERR-009")
 TEXT = _scalar(_text, "ERR-005", "ERR-020", "ERR-009")
+INVENTORY_NOTES = _scalar(
+    lambda value: "INV-031" if _text(value) == "ERR-005" else _text(value),
+    "INV-031",
+    "ERR-020",
+    "ERR-009",
+)
+"""The bulk upsert's notes: its error table lists only problems with inventory (INV-031)."""
 DATETIME = TEXT  # a string that is no date-time is not judged: ISO 8601 is wider than RFC 3339
 OBJECT = _scalar(_wrong_type(dict), "ERR-005")
 BOOLEAN = _scalar(_boolean, "ERR-005", "ERR-020")
@@ -301,7 +308,11 @@ BODY: dict[str, dict[str, Field]] = {
     "PUT /products/{sku}/": PRODUCT,
     "POST /locations/": {"code": IDENTIFIER, **LOCATION},
     "PUT /locations/{code}/": {**LOCATION, "is_active": BOOLEAN},
-    "POST /inventory/": {"inventory": ROWS, "source": _enum(SOURCES, "INV-017"), "notes": TEXT},
+    "POST /inventory/": {
+        "inventory": ROWS,
+        "source": _enum(SOURCES, "INV-017"),
+        "notes": INVENTORY_NOTES,
+    },
 }
 """The body fields each operation reads (fields it ignores, like `items` in an order PUT, are
 absent) and the rules a bad value breaks."""

@@ -146,6 +146,25 @@ def probe_unknown_inventory_identifier_empty(api: Api) -> None:
     assert (response.status_code, response.json()["data"]) == (200, [])
 
 
+def probe_negative_quantity_rejects_batch(api: Api) -> None:
+    code, sku = api.location("VNQ")["code"], api.product("VNQ")["sku"]
+    rows = [
+        {"location_code": code, "sku_code": sku, "quantity": 1},
+        {"location_code": code, "sku_code": sku, "quantity": -1},
+    ]
+    response = api.post("/inventory/", json={"inventory": rows})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert api.get(item("inventory", code)).json()["data"] == []
+
+
+def probe_ten_million_byte_limit(api: Api) -> None:
+    headers = {"Content-Type": "application/json"}
+    at_cap = b'{"n": "' + b"x" * (10_000_000 - 9) + b'"}'
+    assert api.post("/inventory/", content=at_cap, headers=headers).status_code == 400
+    over = at_cap + b" "
+    assert api.post("/inventory/", content=over, headers=headers).status_code == 413
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -49,6 +49,7 @@ from dmcert.reference.tls import StrictTransportSecurity
 log = logging.getLogger("dmcert.reference")
 
 MAX_BODY = 10 * 1024 * 1024  # 10,485,760 bytes (api-facts.md §20)
+TEN_MILLION = 10_000_000  # 10 MB in decimal units (variant ten_million_byte_limit)
 # an oversized body is still read (and dropped) up to this much, so that the client, which
 # sends its whole body before reading, sees the 413 instead of a reset connection
 _DRAIN_LIMIT = 64 * 1024 * 1024
@@ -154,7 +155,7 @@ class ReferenceApi:
         except _TooLarge:
             if settings.has("payload_too_large_html"):
                 return Response(_TOO_LARGE_PAGE, 413, media_type="text/html")
-            message = f"Request body exceeds {MAX_BODY} bytes."
+            message = f"Request body exceeds {_body_cap(settings)} bytes."
             too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message)
             return self._render(responses.error(settings, too_large))
         incoming = Incoming(
@@ -370,11 +371,16 @@ def _api_key(settings: Settings, request: Request) -> str | None:
 
 
 def _body_cap(settings: Settings) -> int:
-    """The largest body accepted: 10 MB, unless a fault moves the cap."""
+    """The largest body accepted: 10 MiB, unless a fault moves the cap or the variant
+    ten_million_byte_limit reads 10 MB as 10,000,000 bytes."""
     if settings.has("body_cap_20_mb"):
         return 2 * MAX_BODY
     if settings.has("body_cap_off_by_one"):
         return MAX_BODY - 1
+    if settings.has("body_cap_below_ten_million"):
+        return TEN_MILLION - 1
+    if settings.chose("ten_million_byte_limit"):
+        return TEN_MILLION
     return MAX_BODY
 
 

@@ -124,7 +124,7 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "object_taken_as_string",
             "a string field takes an object or array (stored as its JSON text)",
-            ("ERR-005",),
+            ("ERR-005", "INV-031"),
         ),
         Fault(
             "bad_json_parse_error_code",
@@ -544,6 +544,11 @@ FAULTS: Registry[Fault] = Registry(
             "an order_date or due_date that is not a datetime is stored as null",
             ("ORD-014",),
         ),
+        Fault(
+            "create_drops_order_dates",
+            "a create stores neither order_date nor due_date (the order answers them null)",
+            ("ORD-035",),
+        ),
         Fault("get_order_without_lines", "GET of an order returns it with no items", ("ORD-016",)),
         Fault(
             "unknown_order_200_null",
@@ -847,6 +852,11 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "body_cap_off_by_one",
             "a body of exactly 10,485,760 bytes is 413 (the cap counts from the limit itself)",
+            ("LIM-007",),
+        ),
+        Fault(
+            "body_cap_below_ten_million",
+            "a body of exactly 10,000,000 bytes is 413 (the cap is 9,999,999 bytes)",
             ("LIM-002",),
         ),
         Fault(

@@ -97,6 +97,12 @@ def _row_problems(row: Any, minimum: int | None) -> tuple[dict[str, list[str]], 
     return (problems, None) if problems else ({}, tuple(values))
 
 
+def _negative(row: Any) -> bool:
+    """Whether a row sends a negative integer quantity (variant negative_quantity_rejects_batch)."""
+    quantity = row.get("quantity") if isinstance(row, dict) else None
+    return isinstance(quantity, int) and not isinstance(quantity, bool) and quantity < 0
+
+
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -216,7 +222,10 @@ def bulk(call: Call) -> Result:
     for index, row in enumerate(raw_rows):
         problems, values = _row_problems(row, minimum)
         if values is None:
-            if "quantity" in problems and settings.has("bad_quantity_rejects_request"):
+            rejects = settings.has("bad_quantity_rejects_request") or (
+                settings.chose("negative_quantity_rejects_batch") and _negative(row)
+            )
+            if "quantity" in problems and rejects:
                 raise validation_error(f"inventory[{index}].quantity: {problems['quantity'][0]}")
             if settings.has("code_errors_under_id_keys"):
                 problems = {

@@ -144,6 +144,8 @@ def validate_create(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     values = {**DEFAULTS, **_header(settings, fields), "order_number": order_number}
     if settings.has("create_ignores_customer_name"):
         values["customer_name"] = None
+    if settings.has("create_drops_order_dates"):
+        values["order_date"] = values["due_date"] = None
     values["status"] = "received" if settings.has("order_status_not_pending") else PENDING
     no_items = settings.has("order_without_items_accepted")
     lines = _items(settings, fields, required=not no_items)

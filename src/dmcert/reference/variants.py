@@ -168,5 +168,19 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 12",
             departs_from=("INV-029",),
         ),
+        # bulk validation and the body cap
+        Variant(
+            "negative_quantity_rejects_batch",
+            "a bulk row with a negative quantity makes the whole request 400 VALIDATION_ERROR "
+            "(a list serializer validating every row before any is applied)",
+            "gap 24",
+            departs_from=("INV-012",),
+        ),
+        Variant(
+            "ten_million_byte_limit",
+            "the body cap is 10 MB in decimal units: a body over 10,000,000 bytes is 413",
+            "decisions: General",
+            departs_from=("LIM-007",),
+        ),
     ],
 )
