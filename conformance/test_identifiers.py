@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of
+from dmcert.testkit import RESERVED_IN_PATHS, SUCCESS, ApiClient, Records, Reply, must, path_of
 
 KINDS: dict[str, tuple[str, str]] = {
     "plain": ("", "A-101"),
     "slash": ("IDN-006", "WH/SHELF-01"),
     "space": ("IDN-007", "Bay 7 Shelf 2"),
-    "reserved": ("IDN-011", "Bay#2?&+%;="),
+    "reserved": ("IDN-011", f"Bay{RESERVED_IN_PATHS}"),
     "unicode": ("IDN-008", "Läger-東京"),
 }
 """Identifier kinds: the requirement a special kind tests, and the label it is made from."""
