@@ -28,14 +28,16 @@ from dmcert.testkit import (
 )
 
 SHAPE = ("id", "sku", "quantity", "is_active", "cost", "custom_fields")
-CUSTOM_FIELDS = {
-    "color": "blue",
-    "size": "5x7",
+CUSTOM_FIELDS = {"color": "blue", "size": "5x7", "collection": "2026 Spring"}
+"""The products page's own custom_fields: every documented value is a string."""
+TYPED_CUSTOM_FIELDS = {
     "dims": {"w": 5, "h": 7.5},
     "tags": ["rug", "wool"],
+    "weight": 2.5,
     "fragile": True,
     "note": None,
 }
+"""custom_fields values of the other JSON types, which the docs never show (gap 20)."""
 
 
 def amount(value: Any) -> Decimal | None:
@@ -102,8 +104,8 @@ def test_create_is_201_with_the_product_shape_and_defaults(api, records, expect)
 @pytest.mark.requirement("PRD-004")
 @pytest.mark.writes
 def test_custom_fields_are_returned_as_sent(api, records, expect):
-    """PRD-004: nested custom_fields (objects, lists, numbers, booleans, null) come back
-    unchanged from the create and from GET."""
+    """PRD-004: custom_fields with the documented string values come back unchanged from the
+    create and from GET."""
     product = records.product(quantity=100, custom_fields=CUSTOM_FIELDS)
     reply = must(api.read("products", product["sku"]), 200, "reading the product")
     for where, shown in (("create", product), ("GET", reply.record)):
@@ -112,6 +114,31 @@ def test_custom_fields_are_returned_as_sent(api, records, expect):
             shown.get("custom_fields") == CUSTOM_FIELDS,
             f"{where} returned custom_fields {shown.get('custom_fields')!r}",
             reply,
+        )
+
+
+@pytest.mark.requirement("PRD-022")
+@pytest.mark.writes
+def test_custom_fields_of_any_json_type_are_returned_as_sent(api, records, expect):
+    """PRD-022: custom_fields values that are objects, arrays, numbers, booleans or null
+    (the docs show only strings) are accepted and come back unchanged from the create and
+    from GET."""
+    sku, sent = records.name("sku"), {**CUSTOM_FIELDS, **TYPED_CUSTOM_FIELDS}
+    created = create(api, records, {"sku": sku, "custom_fields": sent})
+    if not expect(
+        "PRD-022",
+        created.status == 201,
+        f"a create with custom_fields {sent!r} {created.said}",
+        created,
+    ):
+        return
+    reply = must(api.read("products", sku), 200, "reading the product")
+    for where, shown in (("create", created), ("GET", reply)):
+        expect(
+            "PRD-022",
+            shown.record.get("custom_fields") == sent,
+            f"{where} returned custom_fields {shown.record.get('custom_fields')!r}",
+            shown,
         )
 
 

@@ -51,6 +51,7 @@ from dmcert.testkit import (
     ReadOnlyViolation,
     Records,
     TargetNotAnswering,
+    documented_identifier,
     load_spec,
     method_marks,
     operations,
@@ -173,15 +174,19 @@ class Target:
             case.body = self._shape(op, dict(case.body), broken, positive=positive)
 
     def _address(self, case: Case, op: Operation, *, linked: bool) -> None:
-        """Point half of the drawn identifiers at the run's records, and never send `.` or
-        `..`, which HTTP clients fold into the parent path."""
+        """Point half of the drawn identifiers at the run's records, never send `.` or `..`,
+        which HTTP clients fold into the parent path, and keep characters only IDN-011 (a
+        SHOULD) sends out of drawn ones."""
         params = dict(case.path_parameters or {})
         for name, value in params.items():
             drawn = unquote(str(value))
-            folded = drawn.strip(".") == ""
+            kept = drawn if linked else documented_identifier(drawn)
+            folded = kept.strip(".") == ""
             if folded or (_heads(drawn) and not linked and self.known is not None):
                 chosen = self.known.identifier(op, case) if self.known else f"{self.run.prefix}x"
                 params[name] = quote(chosen, safe="")
+            elif kept != drawn:
+                params[name] = quote(kept, safe="")
         if params != (case.path_parameters or {}):
             case.path_parameters = params
 
@@ -191,11 +196,12 @@ class Target:
         """Drawn data made this run's, leaving alone what negative data breaks on purpose:
         new identifiers under the run prefix, order lines and inventory rows naming the run's
         product and location (else an unknown SKU would refuse every order, valid or not),
-        and no PUT renaming the order it addresses."""
+        no PUT renaming the order it addresses, and new identifiers that links put in paths
+        free of the characters only IDN-011 sends."""
 
         def mine(name: str) -> None:
             if name not in broken and (name in body or positive):
-                body[name] = f"{self.run.prefix}{body.get(name) or ''}"[:255]
+                body[name] = documented_identifier(f"{self.run.prefix}{body.get(name) or ''}")[:255]
 
         if op.key == "POST /products/":
             mine("sku")

@@ -165,6 +165,19 @@ def probe_ten_million_byte_limit(api: Api) -> None:
     assert api.post("/inventory/", content=over, headers=headers).status_code == 413
 
 
+def probe_string_custom_fields_only(api: Api) -> None:
+    response = api.post("/products/", json={"sku": "VCF", "custom_fields": {"fragile": True}})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert api.product("VCS", custom_fields={"color": "blue"})["custom_fields"] == {"color": "blue"}
+
+
+def probe_strict_identifier_firewall(api: Api) -> None:
+    code = api.location("V+100%")["code"]
+    response = api.get(item("locations", code))
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert api.get(item("locations", api.location("WH/V 1")["code"])).status_code == 200
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

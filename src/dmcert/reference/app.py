@@ -137,6 +137,10 @@ class ReferenceApi:
         api = routing.api_segments(segments)
         if api is None:
             return self._render(responses.error(settings, responses.not_found("No such path.")))
+        try:
+            routing.firewall(settings, request.scope)
+        except ApiError as refused:
+            return self._render(responses.error(settings, refused))
         if settings.has("options_cors_204") and request.method == "OPTIONS":
             return Response(b"", 204, {"Access-Control-Allow-Origin": "*"})
         if settings.has("locations_without_slash"):

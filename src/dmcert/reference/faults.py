@@ -431,9 +431,14 @@ FAULTS: Registry[Fault] = Registry(
             ("PRD-003",),
         ),
         Fault(
+            "custom_fields_ignored_on_create",
+            "a create ignores custom_fields (the product starts with {}); a PUT sets them",
+            ("PRD-004",),
+        ),
+        Fault(
             "custom_field_nulls_dropped",
             "a create drops the custom_fields keys whose value is null",
-            ("PRD-004",),
+            ("PRD-022",),
         ),
         Fault(
             "missing_sku_422",
@@ -774,6 +779,12 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "plus_read_as_space",
             "a + in a decoded identifier is read as a space (form decoding of the path)",
+            ("IDN-011",),
+        ),
+        Fault(
+            "space_identifier_slugified",
+            "a path identifier is slugified before the lookup (spaces become -), so identifiers "
+            "holding a space are not found",
             ("IDN-007",),
         ),
         Fault(

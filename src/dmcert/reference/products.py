@@ -29,6 +29,7 @@ from dmcert.reference.responses import (
     validation_error,
     without,
 )
+from dmcert.reference.settings import Settings
 from dmcert.reference.validation import (
     MISSING,
     Fields,
@@ -57,13 +58,25 @@ def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fields(fields: Fields, quantity_minimum: int | None = 0) -> dict[str, Any]:
+def _fields(fields: Fields, settings: Settings, quantity_minimum: int | None = 0) -> dict[str, Any]:
+    strings_only = settings.chose("string_custom_fields_only")
     return {
         "quantity": fields.get("quantity", check_integer, minimum=quantity_minimum),
         "is_active": fields.get("is_active", check_boolean),
-        "custom_fields": fields.get("custom_fields", check_object),
+        "custom_fields": fields.get(
+            "custom_fields", _check_string_values if strings_only else check_object
+        ),
         "cost": fields.get("cost", check_cost),
     }
+
+
+def _check_string_values(field: str, value: Any) -> dict[str, Any]:
+    """The string_custom_fields_only variant: custom_fields is an object of strings, the only
+    values the docs show (gap 20)."""
+    for name, item in check_object(field, value).items():
+        if not isinstance(item, str):
+            raise validation_error(f"{field}.{name}: must be a string.")
+    return value
 
 
 def validate_create(call: Call) -> dict[str, Any]:
@@ -76,7 +89,9 @@ def validate_create(call: Call) -> dict[str, Any]:
         defaults["is_active"] = False
     if call.settings.has("cost_defaults_to_zero"):
         defaults["cost"] = "0.00"
-    values = {**defaults, **present(_fields(fields)), "sku": sku}
+    values = {**defaults, **present(_fields(fields, call.settings)), "sku": sku}
+    if call.settings.has("custom_fields_ignored_on_create"):
+        values["custom_fields"] = {}
     if call.settings.has("custom_field_nulls_dropped"):
         custom = values["custom_fields"]
         values["custom_fields"] = {
@@ -89,7 +104,7 @@ def validate_create(call: Call) -> dict[str, Any]:
 def validate_update(call: Call) -> dict[str, Any]:
     fields = Fields(call.json())
     minimum = None if call.settings.has("put_accepts_negative_quantity") else 0
-    values = present(_fields(fields, minimum))
+    values = present(_fields(fields, call.settings, minimum))
     sent_cost = fields.data.get("cost", MISSING)
     if call.settings.has("numeric_cost_ignored") and isinstance(sent_cost, (int, float)):
         values.pop("cost")

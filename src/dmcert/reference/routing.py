@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from dmcert.reference.responses import ApiError, not_found
+from dmcert.reference.responses import ApiError, not_found, validation_error
 from dmcert.reference.settings import Settings
 
 BASE_SEGMENTS = ("api", "integrations", "v1")
+FIREWALL_REJECTS = ("%25", "%3B", ";", "%2B", "+")
+"""What the strict_identifier_firewall variant refuses in a raw path: Spring Security's
+StrictHttpFirewall rejects an encoded percent and any semicolon (encoded slashes allowed, as
+the docs need %2F), IIS request filtering a plus (allowDoubleEscaping false)."""
 COLLECTION = "collection"
 ITEM = "item"
 
@@ -96,6 +100,20 @@ def path_segments(settings: Settings, scope: dict[str, Any]) -> list[str | None]
     return [_decode(settings, segment) for segment in raw.decode("latin-1").split("/")[1:]]
 
 
+def firewall(settings: Settings, scope: dict[str, Any]) -> None:
+    """The strict_identifier_firewall variant: 400 for a raw path holding a string the
+    firewall rejects, before the API sees the request."""
+    if not settings.chose("strict_identifier_firewall"):
+        return
+    raw = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1").upper()
+    for rejected in FIREWALL_REJECTS:
+        if rejected in raw:
+            raise validation_error(
+                "The request was rejected because the URL contained a potentially malicious "
+                f'String "{rejected}".'
+            )
+
+
 def _decode(settings: Settings, segment: str) -> str | None:
     try:
         text = unquote(segment, errors="strict")
@@ -103,6 +121,8 @@ def _decode(settings: Settings, segment: str) -> str | None:
             text.encode("ascii")
         if settings.has("plus_read_as_space"):
             text = text.replace("+", " ")
+        if settings.has("space_identifier_slugified"):
+            text = text.replace(" ", "-")
     except UnicodeError:
         return None
     return text

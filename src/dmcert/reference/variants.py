@@ -182,5 +182,20 @@ VARIANTS: Registry[Variant] = Registry(
             "decisions: General",
             departs_from=("LIM-007",),
         ),
+        # custom_fields and identifiers: what the docs never show
+        Variant(
+            "string_custom_fields_only",
+            "custom_fields values must be strings, as in every documented example; another "
+            "value is 400 VALIDATION_ERROR",
+            "gap 20",
+            departs_from=("PRD-022",),
+        ),
+        Variant(
+            "strict_identifier_firewall",
+            "a path holding %25, ; or %3B, or + or %2B is 400 before the API sees it (Spring "
+            "Security's StrictHttpFirewall with encoded slashes allowed, IIS request filtering)",
+            "gap 13",
+            departs_from=("IDN-011",),
+        ),
     ],
 )

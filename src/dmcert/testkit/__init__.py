@@ -21,9 +21,11 @@ from dmcert.contract.tls import client_context
 from dmcert.testkit._burst import MAX_BURST, Burst, Send, Shot, fire
 from dmcert.testkit._client import (
     READ_ONLY_METHODS,
+    RESERVED_IN_PATHS,
     ApiClient,
     ReadOnlyViolation,
     Reply,
+    documented_identifier,
     path_of,
 )
 from dmcert.testkit._exchange import Exchange
@@ -77,6 +79,7 @@ __all__ = [
     "READ_ONLY_METHODS",
     "REDACTED",
     "REQUIRED",
+    "RESERVED_IN_PATHS",
     "RESPONSE_ITEM_FIELDS",
     "SUCCESS",
     "TLS_1_2_OR_NEWER",
@@ -111,6 +114,7 @@ __all__ = [
     "build_payload",
     "client_context",
     "create_subjects",
+    "documented_identifier",
     "fire",
     "get_path",
     "handshake",

@@ -71,6 +71,17 @@ class Reply:
         return self.body.get("detail") if isinstance(self.body, dict) else None
 
 
+RESERVED_IN_PATHS = "#?&+%;="
+"""Characters whose resolution in a percent-encoded identifier is dmcert's reading, not the
+docs' (which name `/` and spaces): only IDN-011 (SHOULD, gap 13) sends them in a path, so a
+server that refuses them there (a Spring or IIS firewall) fails no MUST."""
+
+
+def documented_identifier(value: str) -> str:
+    """`value` without RESERVED_IN_PATHS, for an identifier a MUST check may put in a path."""
+    return "".join(char for char in value if char not in RESERVED_IN_PATHS)
+
+
 def path_of(collection: str, identifier: str | None = None) -> str:
     """`/products/` or `/products/<percent-encoded identifier>/` (identifiers may hold `/`)."""
     if identifier is None:
