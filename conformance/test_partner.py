@@ -411,8 +411,7 @@ def test_a_partner_key_addresses_records_by_the_resolved_identifier(
             continue
         field = resolve_identifier(key.partner, mapping.resource, profile.order_identifier)
         path = path_of(mapping.resource, str(payload.values[field]))
-        what = f"/{mapping.resource}/<{field}>/ should reach the record ({field} is the resolved"
-        what = f"{what} identifier)"
+        what = f"/{mapping.resource}/<{field}>/ should reach the record ({field} resolved)"
         record_id = created.record.get("id")
         read = api.get(path, key=key)
         expect(

@@ -146,6 +146,25 @@ def probe_unknown_inventory_identifier_empty(api: Api) -> None:
     assert (response.status_code, response.json()["data"]) == (200, [])
 
 
+def probe_summary_list_entries(api: Api) -> None:
+    _order(api)
+    assert set(api.walk("orders", 200)[0]) == {
+        "id",
+        "order_number",
+        "status",
+        "customer_name",
+        "created_at",
+    }
+
+
+def probe_error_field_in_details(api: Api) -> None:
+    error = api.post("/locations/", json={"name": "no code"}).json()["error"]
+    assert (error["message"], error["details"]) == (
+        "This field is required.",
+        {"code": ["This field is required."]},
+    )
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()
