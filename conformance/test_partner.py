@@ -10,15 +10,18 @@ partner key leaves these rules not exercised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import pytest
 
 from dmcert.testkit import (
     ABSENT,
+    LIST_FIELDS,
     REQUIRED,
     RESPONSE_ITEM_FIELDS,
+    SUCCESS,
     UNCHECKED,
     ApiClient,
     ApiKey,
@@ -150,13 +153,31 @@ def addressed_by(key: ApiKey, payload: PartnerPayload, profile: TargetProfile) -
     return str(payload.values[field])
 
 
+def root_of(path: str) -> str:
+    """The top-level key a partner path starts at (`header.vendor.name` -> `header`)."""
+    return path.split(".")[0].split("[")[0]
+
+
 def check_names(
-    expect: Expect, what: str, payload: PartnerPayload, record: Any, reply: Reply, sent=None
+    expect: Expect,
+    what: str,
+    payload: PartnerPayload,
+    record: Any,
+    reply: Reply,
+    sent: list[tuple[str, str, Any]] | None = None,
+    list_shape: Collection[str] | None = None,
 ) -> None:
     """Each mapped field sent is answered at its partner path (the rule of its path kind),
-    and each partner array item shows the response's item fields under partner names."""
+    each partner array item shows the response's item fields under partner names, and no
+    mapped field or array is answered under its internal name. A list entry (`list_shape`: the
+    fields the docs show in one) may be a summary: only the fields it documents are looked
+    for."""
+
+    def shown(internal: str) -> bool:
+        return list_shape is None or internal.split(".")[0] in list_shape
+
     for partner, internal, value in sent or payload.sent():
-        if internal.split(".")[0] in UNCHECKED:
+        if internal.split(".")[0] in UNCHECKED or not shown(internal):
             continue
         found = get_path(record, partner)
         expect(
@@ -166,8 +187,11 @@ def check_names(
             f"got {'nothing' if found is ABSENT else repr(found)}",
             reply,
         )
-    for array in payload.mapping.arrays:
-        shown = RESPONSE_ITEM_FIELDS.get(array.target, ())
+    mapping = payload.mapping
+    for array in mapping.arrays:
+        if not shown(array.target):
+            continue
+        item_fields = RESPONSE_ITEM_FIELDS.get(array.target, ())
         answered = get_path(record, array.source)
         items = answered if isinstance(answered, list) else []
         expect(
@@ -177,7 +201,7 @@ def check_names(
             reply,
         )
         for partner, internal in array.fields:
-            if internal in shown and items:
+            if internal in item_fields and items:
                 sent_value = payload.items[array.target][internal]
                 found = get_path(items[0], partner)
                 expect(
@@ -187,6 +211,32 @@ def check_names(
                     f"{sent_value!r}, got {'nothing' if found is ABSENT else repr(found)}",
                     reply,
                 )
+    roots = {root_of(p) for p, _ in mapping.fields} | {root_of(a.source) for a in mapping.arrays}
+    pairs = [(p, i, KIND_RULE[kind_of(p)]) for p, i in mapping.fields]
+    pairs += [(a.source, a.target, "ENV-018") for a in mapping.arrays]
+    for partner, internal, rule in pairs:
+        if "." in internal or internal in roots or not isinstance(record, dict):
+            continue
+        expect(
+            rule,
+            internal not in record,
+            f"{what}: {internal} is mapped to {partner}, but the answer shows {internal}",
+            reply,
+        )
+
+
+def changes_of(mapping: ResourceMapping) -> list[tuple[str, str, Any]]:
+    """(partner path, internal name, new value) of each header field a PUT may change that
+    the mapping maps."""
+    updates = UPDATES[mapping.resource]
+    return [(p, i, updates[i]) for p, i in mapping.fields if i in updates]
+
+
+def put_body(changes: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for partner, _, value in changes:
+        set_path(body, partner, value)
+    return body
 
 
 @pytest.mark.writes
@@ -196,7 +246,9 @@ def test_partner_payloads_and_answers_use_the_partner_names(
 ):
     """ENV-014, ENV-016..018: a partner key creates, reads, updates and lists records in its
     partner's names: every mapped field it sent (renamed, at a dot path, at an array index,
-    inside a mapped array) comes back where the partner put it."""
+    inside a mapped array) comes back where the partner put it, never under its internal
+    name. A list entry is looked at for the fields the docs show in one (ORD-018, PRD-020,
+    LOC-016); a PUT may answer any 2xx (gap 5), its effect is read back by GET."""
     for key, mapping in cases(profile):
         resource = mapping.resource
         payload = payload_for(mapping, records, sku, location)
@@ -224,26 +276,62 @@ def test_partner_payloads_and_answers_use_the_partner_names(
             f"key {key.name}: GET /{resource}/ should list the new record under {natural}",
             listed,
         ):
-            check_names(expect, f"key {key.name}: list", payload, mine[0], listed)
-        changes = [
-            (p, i, v) for p, i in mapping.fields for n, v in UPDATES[resource].items() if i == n
-        ]
-        if changes:
-            body: dict[str, Any] = {}
-            for partner, _, value in changes:
-                set_path(body, partner, value)
-            updated = api.put(path_of(resource, identifier), key=key, json=body)
-            expect("ENV-014", updated.status == 200, f"key {key.name}: PUT {updated.said}", updated)
+            shape = LIST_FIELDS[resource]
+            check_names(expect, f"key {key.name}: list", payload, mine[0], listed, list_shape=shape)
+        changes = changes_of(mapping)
+        if not changes:
+            continue
+        updated = api.put(path_of(resource, identifier), key=key, json=put_body(changes))
+        if not expect(
+            "ENV-014", updated.status in SUCCESS, f"key {key.name}: PUT {updated.said}", updated
+        ):
+            continue
+        if updated.record:
             check_names(expect, f"key {key.name}: PUT", payload, updated.record, updated, changes)
+        after = api.read(resource, identifier, key=key)
+        check_names(expect, f"key {key.name}: GET after PUT", payload, after.record, after, changes)
+
+
+def error_texts(reply: Reply) -> list[str]:
+    """The error message, then every key path and string value of the error object's other
+    entries (a `details` object or list, in whatever structure): where an error may name a
+    field. Nested keys read as paths, `{"lines": [{"order_ref": [...]}]}` as
+    `lines[0].order_ref`."""
+    error = reply.body.get("error") if isinstance(reply.body, dict) else None
+    if not isinstance(error, dict):
+        return [reply.error_message]
+    texts = [reply.error_message]
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                inner = f"{path}.{name}" if path else str(name)
+                texts.append(inner)
+                walk(value, inner)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}[{index}]")
+        elif isinstance(node, str):
+            texts.append(node)
+
+    walk({k: v for k, v in error.items() if k not in ("code", "message")}, "")
+    return texts
+
+
+def names(text: str, field: str) -> bool:
+    """Whether `text` holds `field` as a name (not inside a longer one)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(field)}(?![A-Za-z0-9_])", text) is not None
 
 
 @pytest.mark.writes
-@pytest.mark.requirement("ENV-014")
+@pytest.mark.requirement("ENV-014", "ERR-008")
 def test_a_validation_error_names_the_field_as_the_partner_does(
     api, profile, records, sku, location, expect
 ):
-    """ENV-014: a create that omits a mapped required field is 400 VALIDATION_ERROR whose
-    message names the partner's field (`po_number`, not `order_number`)."""
+    """ENV-014: a create that omits a mapped required field is 400 VALIDATION_ERROR naming
+    the partner's field (`po_number`), in its message or a structured detail (the carrier is
+    not documented, gap 4), and nowhere the internal one (`order_number`); ERR-008 (gap 4):
+    the message itself names it."""
     for key, mapping in cases(profile, (*RECORDS, "inventory")):
         required = REQUIRED[mapping.resource]
         omitted = [(p, i) for p, i in mapping.fields if i in required]
@@ -256,17 +344,24 @@ def test_a_validation_error_names_the_field_as_the_partner_does(
         reply = api.post(path_of(mapping.resource), key=key, json=payload.body)
         if reply.status == 201:
             records.track(mapping.resource, platform_value(payload, records))
-        message = reply.error_message
+        texts = error_texts(reply)
+        invalid = reply.status == 400 and reply.code == "VALIDATION_ERROR"
+        what = f"key {key.name}: POST /{mapping.resource}/ without {partner} (mapped to {internal})"
         expect(
             "ENV-014",
-            reply.status == 400
-            and reply.code == "VALIDATION_ERROR"
-            and partner in message
-            and internal not in message.replace(partner, ""),
-            f"key {key.name}: POST /{mapping.resource}/ without {partner} (mapped to {internal}) "
-            f"{reply.said} {message!r}: the error should name {partner}, not {internal}",
+            invalid
+            and any(partner in text for text in texts)
+            and not any(names(text.replace(partner, ""), internal) for text in texts),
+            f"{what} {reply.said} {texts!r}: the error should name {partner}, not {internal}"[:500],
             reply,
         )
+        if invalid:
+            expect(
+                "ERR-008",
+                partner in reply.error_message,
+                f"{what}: the message {reply.error_message!r} should name {partner}",
+                reply,
+            )
 
 
 @pytest.mark.writes
@@ -305,8 +400,9 @@ def test_a_partner_key_addresses_records_by_the_resolved_identifier(
     api, profile, records, sku, location, expect
 ):
     """IDN-010: `{identifier}` names the mapping's identifier_field, else the partner default
-    if the resource has that field, else the platform default: GET and PUT by that value
-    reach the record the partner key created."""
+    if the resource has that field, else the platform default: GET by that value reaches
+    the record the partner key created, and so does a PUT (any 2xx, gap 5; its change is
+    read back by GET)."""
     for key, mapping in cases(profile):
         payload = payload_for(mapping, records, sku, location)
         created = create(api, key, payload, records)
@@ -314,20 +410,33 @@ def test_a_partner_key_addresses_records_by_the_resolved_identifier(
             expect("IDN-010", False, f"key {key.name}: creating failed: {created.said}", created)
             continue
         field = resolve_identifier(key.partner, mapping.resource, profile.order_identifier)
-        identifier = str(payload.values[field])
-        for method in ("GET", "PUT"):
-            reply = api.request(
-                method,
-                path_of(mapping.resource, identifier),
-                key=key,
-                json={} if method == "PUT" else ...,
-            )
+        path = path_of(mapping.resource, str(payload.values[field]))
+        what = f"/{mapping.resource}/<{field}>/ should reach the record ({field} resolved)"
+        record_id = created.record.get("id")
+        read = api.get(path, key=key)
+        expect(
+            "IDN-010",
+            read.status == 200 and read.record.get("id") == record_id,
+            f"key {key.name}: GET {what}: {read.said}",
+            read,
+        )
+        changes = changes_of(mapping)
+        updated = api.put(path, key=key, json=put_body(changes))
+        expect(
+            "IDN-010",
+            updated.status in SUCCESS and updated.record.get("id", record_id) == record_id,
+            f"key {key.name}: PUT {what}: {updated.said}",
+            updated,
+        )
+        if updated.status in SUCCESS and changes:
+            after = api.get(path, key=key)
+            unchanged = [p for p, _, v in changes if get_path(after.record, p) != v]
             expect(
                 "IDN-010",
-                reply.status == 200 and reply.record.get("id") == created.record.get("id"),
-                f"key {key.name}: {method} /{mapping.resource}/<{field}>/ should reach the record "
-                f"({field} is the resolved identifier): {reply.said}",
-                reply,
+                not unchanged,
+                f"key {key.name}: after the PUT {what}, GET should show the new {unchanged}",
+                updated,
+                after,
             )
 
 

@@ -395,6 +395,7 @@ PROVEN_ELSEWHERE = {
         (
             "dot_path_written_flat",
             "inactive_mapping_applied",
+            "internal_names_kept",
             "mapped_error_not_reversed",
             "mapping_error_400",
             "partner_default_identifier_ignored",

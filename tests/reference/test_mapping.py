@@ -20,6 +20,9 @@ from dmcert.reference.mapping import (
     outbound_row,
     outbound_summary,
 )
+from dmcert.reference.partner_calls import map_result
+from dmcert.reference.responses import Result
+from dmcert.reference.settings import Settings
 from dmcert.reference.templates import shipped_templates
 
 ORDERS = {
@@ -157,6 +160,15 @@ def test_error_messages_name_the_partner_field():
     assert outbound_message(mapping, "Request body is not valid JSON.") == (
         "Request body is not valid JSON."
     )
+
+
+def test_error_details_name_the_partner_field():
+    """A structured detail (validation_error_details, error_field_in_details) is keyed by the
+    partner's field, as the message is."""
+    error = {"code": "VALIDATION_ERROR", "message": "required", "details": {"order_number": []}}
+    answer = Result(400, {"success": False, "error": error}, {})
+    mapped = map_result(Settings(db_url="sqlite://"), orders(), answer).body["error"]
+    assert mapped["details"] == {"po_number": []}
 
 
 def test_inventory_rows_and_row_errors_use_the_item_names():

@@ -178,6 +178,25 @@ def probe_strict_identifier_firewall(api: Api) -> None:
     assert api.get(item("locations", api.location("WH/V 1")["code"])).status_code == 200
 
 
+def probe_summary_list_entries(api: Api) -> None:
+    _order(api)
+    assert set(api.walk("orders", 200)[0]) == {
+        "id",
+        "order_number",
+        "status",
+        "customer_name",
+        "created_at",
+    }
+
+
+def probe_error_field_in_details(api: Api) -> None:
+    error = api.post("/locations/", json={"name": "no code"}).json()["error"]
+    assert (error["message"], error["details"]) == (
+        "This field is required.",
+        {"code": ["This field is required."]},
+    )
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -928,6 +928,11 @@ FAULTS: Registry[Fault] = Registry(
             ("ENV-021",),
         ),
         Fault(
+            "internal_names_kept",
+            "answers to a partner key show each mapped field under its internal name too",
+            ("ENV-014", "ENV-016", "ENV-017", "ENV-018"),
+        ),
+        Fault(
             "partner_default_identifier_ignored",
             "a partner key's {identifier} skips the partner default_identifier_field",
             ("IDN-010",),

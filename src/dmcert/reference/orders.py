@@ -36,6 +36,7 @@ from dmcert.reference.responses import (
     ok,
     page,
     service_error,
+    summaries,
     validation_error,
     without,
 )
@@ -57,6 +58,8 @@ STATUSES = frozenset(
     {"draft", PENDING, "in_progress", "partially_verified", "verified", SHIPPED, CANCELLED}
 )
 """The order statuses the orders page documents; PUT accepts others too (decisions.md)."""
+LIST_ENTRY = ("id", "order_number", "status", "customer_name", "created_at")
+"""The orders page's list entry example (summary_list_entries)."""
 DEFAULTS = {
     "external_order_id": None,
     "customer_name": None,
@@ -504,6 +507,8 @@ def listing(call: Call) -> Result:
         )
         lines = _lines_of(conn, [row.id for row in rows])
     data = [view(call.settings, row._mapping, lines[row.id]) for row in rows]
+    if call.settings.chose("summary_list_entries"):
+        data = summaries(data, LIST_ENTRY)
     if call.settings.has("order_list_without_customer_name"):
         data = without(data, "customer_name")
     return page(call.settings, data, limit, cursor)

@@ -17,6 +17,7 @@ from dmcert.reference.mapping import (
     outbound_record,
     outbound_row,
     outbound_summary,
+    partner_name,
 )
 from dmcert.reference.responses import ApiError, Result
 from dmcert.reference.settings import Settings
@@ -70,14 +71,24 @@ def map_result(settings: Settings, mapping: ResourceMapping, result: Result) -> 
     body = result.body
     error = body.get("error")
     if isinstance(error, dict):
-        if isinstance(error.get("message"), str) and not settings.has("mapped_error_not_reversed"):
-            error = {**error, "message": outbound_message(mapping, error["message"])}
+        if not settings.has("mapped_error_not_reversed"):
+            error = _error(mapping, error)
         return dataclasses.replace(result, body={**body, "error": error})
     if "data" not in body:
         return result
     return dataclasses.replace(
         result, body={**body, "data": _data(settings, mapping, body["data"])}
     )
+
+
+def _error(mapping: ResourceMapping, error: dict[str, Any]) -> dict[str, Any]:
+    """An error naming fields as the partner does: its message and the keys of its details."""
+    if isinstance(error.get("message"), str):
+        error = {**error, "message": outbound_message(mapping, error["message"])}
+    if isinstance(error.get("details"), dict):
+        details = {partner_name(mapping, name): v for name, v in error["details"].items()}
+        error = {**error, "details": details}
+    return error
 
 
 def _data(settings: Settings, mapping: ResourceMapping, data: Any) -> Any:
@@ -90,8 +101,16 @@ def _data(settings: Settings, mapping: ResourceMapping, data: Any) -> Any:
             return data
         return outbound_summary(mapping, data)
     if isinstance(data, list):
-        return [outbound_record(mapping, record, flat=flat) for record in data]
-    return outbound_record(mapping, data, flat=flat)
+        return [_record(settings, mapping, record, flat) for record in data]
+    return _record(settings, mapping, data, flat)
+
+
+def _record(settings: Settings, mapping: ResourceMapping, record: Any, flat: bool) -> Any:
+    """A record in the partner's names (internal_names_kept: beside the internal ones)."""
+    mapped = outbound_record(mapping, record, flat=flat)
+    if settings.has("internal_names_kept") and isinstance(record, dict):
+        return {**record, **mapped}
+    return mapped
 
 
 def _reverse_mapping(settings: Settings, mapping: ResourceMapping) -> ResourceMapping:

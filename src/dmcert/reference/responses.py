@@ -102,10 +102,12 @@ def error(settings: Settings, exc: ApiError) -> Result:
     field, _, problem = exc.message.partition(": ")
     field_error = exc.code == "VALIDATION_ERROR" and bool(problem)
     message = exc.message
-    if field_error and settings.has("validation_message_without_field"):
+    named = field_error and " " not in field  # a field name, not "Invalid cursor: ..."
+    in_details = named and settings.chose("error_field_in_details")
+    if field_error and (settings.has("validation_message_without_field") or in_details):
         message = problem
     error: dict[str, Any] = {"code": code, "message": message}
-    if field_error and settings.chose("validation_error_details"):
+    if field_error and (settings.chose("validation_error_details") or in_details):
         error["details"] = {field: [problem]}
     body = {"success": settings.has("error_success_true"), "error": error}
     if settings.has("error_message_outside_error"):
@@ -116,6 +118,11 @@ def error(settings: Settings, exc: ApiError) -> Result:
 def without(entries: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     """List entries with the field `name` left out (faults whose list omits a field)."""
     return [{key: value for key, value in entry.items() if key != name} for entry in entries]
+
+
+def summaries(entries: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """List entries holding only the fields `names` (summary_list_entries)."""
+    return [{key: entry[key] for key in names if key in entry} for entry in entries]
 
 
 def detail(status: int, text: str) -> Result:

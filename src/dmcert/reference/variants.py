@@ -197,5 +197,20 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 13",
             departs_from=("IDN-011",),
         ),
+        # partner keys
+        Variant(
+            "summary_list_entries",
+            "order list entries carry only the fields the orders page shows in one (id, "
+            "order_number, status, customer_name, created_at): no items, notes, "
+            "external_order_id, customer_info",
+            "decisions: Partner keys and field mapping",
+        ),
+        Variant(
+            "error_field_in_details",
+            "a validation error names its field only in a details object ({field: [problem]}, "
+            "partner names for a partner key); the message is the bare problem",
+            "gap 4",
+            departs_from=("ERR-008",),
+        ),
     ],
 )

@@ -30,7 +30,16 @@ from dmcert.testkit._client import (
 )
 from dmcert.testkit._exchange import Exchange
 from dmcert.testkit._expect import SUCCESS, Expect, Observation, PreconditionFailed, must
-from dmcert.testkit._listing import NaturalKey, Page, Walk, natural_key, pages, search, walk
+from dmcert.testkit._listing import (
+    LIST_FIELDS,
+    NaturalKey,
+    Page,
+    Walk,
+    natural_key,
+    pages,
+    search,
+    walk,
+)
 from dmcert.testkit._params import method_marks, operation_params
 from dmcert.testkit._partner import (
     RESPONSE_ITEM_FIELDS,
@@ -73,6 +82,7 @@ __all__ = [
     "ABSENT",
     "BASE_PATH",
     "INVALID_UPDATE",
+    "LIST_FIELDS",
     "MAX_BURST",
     "NO_ADMIN",
     "NO_BODY",

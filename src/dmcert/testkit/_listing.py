@@ -23,6 +23,13 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "inventory": ("location_code", "sku_code"),
 }
 """The fields that identify a list entry uniquely within its collection."""
+LIST_FIELDS: dict[str, tuple[str, ...]] = {
+    "orders": ("id", "order_number", "status", "customer_name", "created_at"),
+    "products": ("id", "sku", "quantity", "is_active", "cost", "custom_fields"),
+    "locations": ("code", "name", "zone", "aisle", "is_active"),
+}
+"""The fields the docs show in a list entry (ORD-018, PRD-020, LOC-016): an entry may be a
+summary holding only these."""
 
 NaturalKey = tuple[str, ...]
 
