@@ -195,7 +195,7 @@ VARIANTS: Registry[Variant] = Registry(
             "docs show no body for them); the products page shows DELETE's body, so products "
             "keep it",
             "gap 5",
-            departs_from=("ENV-008", "IDEM-008", "LOC-014", "ORD-031", "ORD-034", "VER-007"),
+            departs_from=("ENV-008", "LOC-014", "ORD-031", "VER-007"),
         ),
         Variant(
             "location_list_without_id",
