@@ -16,17 +16,21 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import schemathesis
 from schemathesis import checks as builtin
 from schemathesis.checks import CheckFunction
-from schemathesis.core.failures import Failure
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi import checks as openapi
 
+from dmcert.contract.spec import BASE_PATH, response_view
 from dmcert.testkit import Operation
 
 Blame = Callable[[Operation, Case, Response, "Failure | None"], tuple[str, ...]]
@@ -115,6 +119,29 @@ def _content_type(op: Operation, case: Case, response: Response, failure: Failur
 
 SHAPE_DETAIL = {("success",): "ENV-004", ("error", "code"): "ERR-001"}
 """Schema violations at these places break a rule more specific than VER-002."""
+INFERRED_SHAPE = "VER-007"
+"""What a body breaks when only the spec's inferred schemas reject it (response_view)."""
+
+
+@cache
+def _documented_responses() -> dict[str, Any]:
+    """Each operation as response_view describes it, by its key."""
+    schema = schemathesis.openapi.from_dict(response_view(), config=SchemathesisConfig())
+    found = {}
+    for result in schema.get_all_operations():
+        api_operation = result.ok()
+        path = api_operation.path.removeprefix(BASE_PATH)
+        found[f"{api_operation.method.upper()} {path}"] = api_operation
+    return found
+
+
+def breaks_documented_shape(op: Operation, response: Response) -> bool:
+    """Whether the body breaks what the docs fix about it, not only dmcert's readings."""
+    try:
+        _documented_responses()[op.key].validate_response(response)
+    except (Failure, FailureGroup):
+        return True
+    return False
 
 
 def _shape(op: Operation, case: Case, response: Response, failure: Failure | None):
@@ -122,24 +149,23 @@ def _shape(op: Operation, case: Case, response: Response, failure: Failure | Non
         if case.operation.responses.find_by_status_code(response.status_code) is None:
             return ()
         body = body_of(response)
-        held = ["VER-002"]
+        held = ["VER-002", INFERRED_SHAPE]
         if isinstance(body, dict) and "success" in body:
             held.append("ENV-004")
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             held.append("ERR-001")
         return tuple(held)
-    if not isinstance(failure, JsonSchemaError):
-        return ("VER-002",)
-    place = tuple(failure.instance_path)
-    if place == ("error", "code"):
-        # A new UPPER_SNAKE_CASE code is allowed within v1 (VER-002); any other casing is not.
-        value = failure.instance
-        return () if isinstance(value, str) and UPPER_SNAKE.match(value) else ("ERR-001",)
-    if place in SHAPE_DETAIL:
-        return (SHAPE_DETAIL[place],)
-    if failure.schema_path and failure.schema_path[-1] == "enum":
-        return ()  # VER-002: unknown enum values are allowed
-    return ("VER-002",)
+    if isinstance(failure, JsonSchemaError):
+        place = tuple(failure.instance_path)
+        if place == ("error", "code"):
+            # A new UPPER_SNAKE_CASE code is allowed within v1 (VER-002); any other casing is not.
+            value = failure.instance
+            return () if isinstance(value, str) and UPPER_SNAKE.match(value) else ("ERR-001",)
+        if place in SHAPE_DETAIL:
+            return (SHAPE_DETAIL[place],)
+        if failure.schema_path and failure.schema_path[-1] == "enum":
+            return ()  # VER-002: unknown enum values are allowed
+    return ("VER-002",) if breaks_documented_shape(op, response) else (INFERRED_SHAPE,)
 
 
 # --- negative_data_rejection --------------------------------------------------------------
@@ -432,7 +458,7 @@ RULES: tuple[Rule, ...] = (
     Rule(openapi.content_type_conformance, _always("ENV-006"), _content_type),
     Rule(
         openapi.response_schema_conformance,
-        _always("VER-002", *SHAPE_DETAIL.values()),
+        _always("VER-002", INFERRED_SHAPE, *SHAPE_DETAIL.values()),
         _shape,
     ),
     Rule(openapi.negative_data_rejection, rejection_candidates, _rejection),

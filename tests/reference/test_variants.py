@@ -197,6 +197,23 @@ def probe_error_field_in_details(api: Api) -> None:
     )
 
 
+def probe_second_precision_timestamps(api: Api) -> None:
+    stamp = api.product("VSP")["created_at"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-04-16T10:00:00Z"), stamp
+
+
+def probe_delete_answers_success_only(api: Api) -> None:
+    response = api.delete(item("locations", api.location("VDS")["code"]))
+    assert (response.status_code, response.json()) == (200, {"success": True})
+    assert "data" in api.delete(item("products", api.product("VDS")["sku"])).json()
+
+
+def probe_location_list_without_id(api: Api) -> None:
+    api.location("VLI")
+    entries = api.walk("locations", 200)
+    assert entries and all("id" not in entry for entry in entries)
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -298,6 +298,8 @@ class ReferenceApi:
             bodiless = call.method == "DELETE" and call.resource != "products"
             if bodiless and self.settings.chose("delete_answers_204"):
                 return Result(204, {}, result.headers, record_id=result.record_id)
+            if bodiless and self.settings.chose("delete_answers_success_only"):
+                return Result(200, {"success": True}, result.headers, record_id=result.record_id)
         except ApiError as exc:
             result = responses.error(self.settings, exc)
         except DropConnection:

@@ -70,6 +70,13 @@ FAULTS: Registry[Fault] = Registry(
         Fault(
             "order_line_integer_ids",
             "order line ids are integers (the line's position), not UUIDs",
+            ("ENV-022",),
+            schema_blamed_on=("VER-007",),
+        ),
+        Fault(
+            "record_ids_without_dashes",
+            "order, product and location ids are written as 32 hex digits (uuid.hex), not as "
+            "UUID strings",
             ("ENV-009",),
         ),
         Fault(

@@ -186,4 +186,6 @@ def listing(call: Call) -> Result:
     entries = [view(row._mapping) for row in rows]
     if call.settings.has("location_list_without_is_active"):
         entries = without(entries, "is_active")
+    if call.settings.chose("location_list_without_id"):
+        entries = without(entries, "id")
     return page(call.settings, entries, limit, cursor)

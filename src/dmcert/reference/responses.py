@@ -134,9 +134,13 @@ def render(settings: Settings, result: Result) -> Response:
     media_type = "text/plain" if settings.has("text_plain_content_type") else "application/json"
     body = result.body
     if settings.chose("extra_response_fields") and body.get("success") is True:
-        body = {**body, "data": _with_extras(body["data"])}
+        body = {**body, "data": _each_record(body["data"], lambda record: {**record, **_EXTRAS})}
+    if settings.has("record_ids_without_dashes") and body.get("success") is True:
+        body = {**body, "data": _each_record(body["data"], _undashed)}
     if settings.chose("zulu_timestamps"):
         body = _restamp(body, _as_zulu)
+    if settings.chose("second_precision_timestamps"):
+        body = _restamp(body, _whole_seconds)
     if settings.has("timestamps_without_offset"):
         body = _restamp(body, _without_offset)
     headers = result.headers
@@ -170,12 +174,19 @@ _EXTRAS = {"tenant": "reference", "revision": 1}
 _UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
 
 
-def _with_extras(data: Any) -> Any:
+def _each_record(data: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """`data` with `change` applied to each record in it (an object with an id)."""
     if isinstance(data, list):
-        return [_with_extras(item) for item in data]
+        return [_each_record(item, change) for item in data]
     if isinstance(data, dict) and "id" in data:
-        return {**data, **_EXTRAS}
+        return change(data)
     return data
+
+
+def _undashed(record: dict[str, Any]) -> dict[str, Any]:
+    """The record_ids_without_dashes fault: the id as 32 hex digits (Python's uuid.hex)."""
+    ident = record["id"]
+    return {**record, "id": ident.replace("-", "") if isinstance(ident, str) else ident}
 
 
 _STAMPS = frozenset({"created_at", "updated_at", "order_date", "due_date"})
@@ -201,6 +212,12 @@ def _as_zulu(stamp: str) -> str:
     """As DRF writes a timestamp: microseconds and a Z (zulu_timestamps)."""
     whole, _, fraction = stamp.removesuffix("+00:00").partition(".")
     return f"{whole}.{fraction.ljust(6, '0')}Z"
+
+
+def _whole_seconds(stamp: str) -> str:
+    """As the docs' examples show a timestamp: whole seconds and a Z, the fraction the
+    lists sort on left out (second_precision_timestamps)."""
+    return f"{stamp.removesuffix('+00:00').partition('.')[0]}Z"
 
 
 def _without_offset(stamp: str) -> str:

@@ -212,5 +212,26 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 4",
             departs_from=("ERR-008",),
         ),
+        # timestamps, DELETE bodies and list entries as the docs show them
+        Variant(
+            "second_precision_timestamps",
+            "timestamps are written as the docs' examples show them, whole seconds and a Z; "
+            "the lists still sort on the microseconds stored",
+            "decisions: Pagination",
+        ),
+        Variant(
+            "delete_answers_success_only",
+            'DELETE of an order or a location answers 200 {"success": true} without data (the '
+            "docs show no body for them); the products page shows DELETE's body, so products "
+            "keep it",
+            "gap 5",
+            departs_from=("ENV-008", "LOC-014", "ORD-031", "VER-007"),
+        ),
+        Variant(
+            "location_list_without_id",
+            "location list entries leave id out, as the 1.0 list example shows them",
+            "decisions: Locations",
+            departs_from=("VER-007",),
+        ),
     ],
 )
