@@ -295,8 +295,7 @@ class ReferenceApi:
             if mapping is not None:
                 partner_calls.map_request(call, mapping)
             result = endpoint.handler(call)
-            bodiless = call.method == "DELETE" and call.resource != "products"
-            if bodiless and self.settings.chose("delete_answers_204"):
+            if self._answers_204(call):
                 return Result(204, {}, result.headers, record_id=result.record_id)
         except ApiError as exc:
             result = responses.error(self.settings, exc)
@@ -308,6 +307,16 @@ class ReferenceApi:
         if mapping is None:
             return result
         return partner_calls.map_result(self.settings, mapping, result)
+
+    def _answers_204(self, call: Call) -> bool:
+        """Whether a variant answers this successful call 204 without a body, where the
+        docs show no success body (gap 5): the products page shows DELETE's body and the
+        orders page states PUT's 200 with the order, so those keep theirs."""
+        if call.method == "DELETE" and call.resource != "products":
+            return self.settings.chose("delete_answers_204")
+        if call.method == "PUT" and call.resource != "orders":
+            return self.settings.chose("put_answers_204")
+        return False
 
 
 def _server_limit(request: Request) -> Response | None:

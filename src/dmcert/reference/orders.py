@@ -170,6 +170,8 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     values = {**_header(settings, fields), **present({"status": status})}
     if settings.has("put_ignores_order_date"):
         values.pop("order_date", None)
+    if settings.has("put_ignores_due_date"):
+        values.pop("due_date", None)
     if settings.chose("put_replaces_order_header"):
         kept = ("external_order_id", "cancel_reason")
         values = {**{n: v for n, v in DEFAULTS.items() if n not in kept}, **values}
