@@ -97,6 +97,12 @@ def probe_extra_response_fields(api: Api) -> None:
     assert {"tenant", "revision"} <= set(product)
 
 
+def probe_volatile_version_field(api: Api) -> None:
+    path = item("products", api.product("VV")["sku"])
+    first = api.put(path, json={"quantity": 2}).json()["data"]["modified"]
+    assert api.put(path, json={"quantity": 2}).json()["data"]["modified"] != first
+
+
 def probe_zulu_timestamps(api: Api) -> None:
     stamp = api.product("VZ")["created_at"]
     assert stamp.endswith("Z") and len(stamp) == len("2026-04-16T10:00:00.000000Z"), stamp

@@ -418,7 +418,8 @@ def replace(call: Call) -> Result:
         changes = dict(values)
         if "notes" in changes and call.settings.has("order_put_appends_notes"):
             changes["notes"] = (row["notes"] or "") + (changes["notes"] or "")
-        row = update_row(conn, orders, row, changes)
+        touch = call.settings.chose("volatile_version_field")
+        row = update_row(conn, orders, row, changes, touch=touch)
         if new_lines is not None:
             _check_skus(conn, call.settings, new_lines)
             return row, _replace_lines(conn, call.settings, row["id"], new_lines)

@@ -135,6 +135,8 @@ def render(settings: Settings, result: Result) -> Response:
     body = result.body
     if settings.chose("extra_response_fields") and body.get("success") is True:
         body = {**body, "data": _with_extras(body["data"])}
+    if settings.chose("volatile_version_field") and body.get("success") is True:
+        body = {**body, "data": _with_modified(body["data"])}
     if settings.chose("zulu_timestamps"):
         body = _restamp(body, _as_zulu)
     if settings.has("timestamps_without_offset"):
@@ -175,6 +177,15 @@ def _with_extras(data: Any) -> Any:
         return [_with_extras(item) for item in data]
     if isinstance(data, dict) and "id" in data:
         return {**data, **_EXTRAS}
+    return data
+
+
+def _with_modified(data: Any) -> Any:
+    """Records with `modified`, the time of their last write (volatile_version_field)."""
+    if isinstance(data, list):
+        return [_with_modified(item) for item in data]
+    if isinstance(data, dict) and "id" in data and "updated_at" in data:
+        return {**data, "modified": data["updated_at"]}
     return data
 
 

@@ -121,6 +121,12 @@ VARIANTS: Registry[Variant] = Registry(
             "decisions: General",
         ),
         Variant(
+            "volatile_version_field",
+            "records carry modified, the time of their last write, and every PUT writes, "
+            "even one that changes nothing (Django's auto_now)",
+            "decisions: General",
+        ),
+        Variant(
             "zulu_timestamps",
             "timestamps are written with a Z suffix and microseconds (DRF's default format)",
             "decisions: General",
