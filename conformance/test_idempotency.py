@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from dmcert.testkit import SUCCESS, ApiClient, Records, Reply, must, path_of, stable
+from dmcert.testkit import (
+    SUCCESS,
+    ApiClient,
+    Records,
+    Reply,
+    documented,
+    must,
+    path_of,
+    stable,
+)
 
 ALREADY_EXISTS = "order_number already exists"
 
@@ -140,27 +149,37 @@ def test_resent_product_or_location_create_is_409_and_changes_nothing(api, recor
 
 
 def put_twice(api: ApiClient, path: str, body: dict[str, Any]) -> tuple[Reply, Reply, Reply, Reply]:
-    """PUT `body` twice, reading the record after each: (put, read, put again, read again)."""
-    first = must(api.put(path, json=body), 200, "a PUT")
+    """PUT `body` twice, reading the record after each: (put, read, put again, read again).
+    Any 2xx will do: the products and locations pages state no PUT status (gap 5), and the
+    status is ORD-020's and ENV-008's to judge, not these state rules'."""
+    first = must(api.put(path, json=body), SUCCESS, "a PUT")
     shown = must(api.get(path), 200, "reading the record back")
     again = api.put(path, json=body)
     shown_again = must(api.get(path), 200, "reading the record back")
     return first, shown, again, shown_again
 
 
+def same_state(collection: str, body: dict[str, Any], shown: Reply, again: Reply) -> list[str]:
+    """The documented fields and the fields sent that differ between two reads."""
+    return changed(
+        documented(collection, shown.record, body), documented(collection, again.record, body)
+    )
+
+
 @pytest.mark.requirement("IDEM-005")
 @pytest.mark.writes
 def test_repeated_order_put_gives_the_same_state(api, records, sku, expect):
-    """IDEM-005: the same order PUT sent twice answers 200 both times and leaves the same
-    state (GET after each is the same)."""
+    """IDEM-005: the same order PUT sent twice is accepted (2xx) both times and leaves the
+    same state: GET after each shows the same documented fields (a field the docs do not
+    name, such as a version a server bumps on every write, is not compared). The body sets
+    header fields but not status: the order state machine is not published (gap 23)."""
     order = records.order(sku)
     body = {"customer_name": "Twice", "notes": "same", "metadata": {"k": 1}}
-    body["status"] = "in_progress"  # a documented status
     _first, shown, again, shown_again = put_twice(api, order_path(records, order), body)
-    difference = changed(stable(shown.record), stable(shown_again.record))
+    difference = same_state("orders", body, shown, shown_again)
     expect(
         "IDEM-005",
-        again.status == 200 and not difference,
+        again.status in SUCCESS and not difference,
         f"the repeated PUT {again.said}; state differs in {difference}",
         shown,
         shown_again,
@@ -170,18 +189,18 @@ def test_repeated_order_put_gives_the_same_state(api, records, sku, expect):
 @pytest.mark.requirement("IDEM-006")
 @pytest.mark.writes
 def test_repeated_product_or_location_put_gives_the_same_state(api, records, expect):
-    """IDEM-006: the same product PUT, and the same location PUT, sent twice answer 200 both
-    times and leave the same state."""
+    """IDEM-006: the same product PUT, and the same location PUT, sent twice are accepted
+    (2xx) both times and leave the same state in the documented fields."""
     puts = [
         ("products", records.product()["sku"], {"quantity": 9, "custom_fields": {"a": "b"}}),
         ("locations", records.location()["code"], {"name": "Twice", "metadata": {"k": [1]}}),
     ]
     for collection, identifier, body in puts:
         _first, shown, again, shown_again = put_twice(api, path_of(collection, identifier), body)
-        difference = changed(stable(shown.record), stable(shown_again.record))
+        difference = same_state(collection, body, shown, shown_again)
         expect(
             "IDEM-006",
-            again.status == 200 and not difference,
+            again.status in SUCCESS and not difference,
             f"the repeated {collection} PUT {again.said}; state differs in {difference}",
             shown,
             shown_again,

@@ -368,9 +368,10 @@ def test_order_list_shows_entries_with_their_fields_including_cancelled(api, rec
 @pytest.mark.requirement("ORD-020", "ORD-021")
 @pytest.mark.writes
 def test_put_is_200_with_the_updated_header_and_get_shows_it(api, records, sku, expect):
-    """ORD-020, ORD-021: PUT of customer_name, customer_info, notes, due_date, metadata and
-    status (a documented status: in_progress) answers 200 with the updated order, and GET
-    shows the new values."""
+    """ORD-020, ORD-021: PUT of customer_name, customer_info, notes, due_date and metadata
+    answers 200 with the updated order (the orders page states it), and GET shows the new
+    values. No status is sent: the order state machine is not published (gap 23), so a
+    status change is ORD-026's to judge."""
     order = records.order(sku, customer_name="Before", notes="before")
     changes = {
         "customer_name": "After",
@@ -378,7 +379,6 @@ def test_put_is_200_with_the_updated_header_and_get_shows_it(api, records, sku, 
         "notes": "after",
         "due_date": "2026-05-01T08:00:00Z",
         "metadata": {"channel": "edi"},
-        "status": "in_progress",
     }
     reply = api.put(path_of("orders", records.order_id(order)), json=changes)
     updated = reply.record

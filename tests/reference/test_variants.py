@@ -61,6 +61,17 @@ def probe_delete_answers_204(api: Api) -> None:
     assert api.delete(item("products", api.product("VDEL")["sku"])).status_code == 200
 
 
+def probe_put_answers_204(api: Api) -> None:
+    code = api.location("VPUT")["code"]
+    response = api.put(item("locations", code), json={"name": "Moved"})
+    assert (response.status_code, response.content) == (204, b"")
+    assert api.get(item("locations", code)).json()["data"]["name"] == "Moved"
+    sku = api.product("VPUT")["sku"]
+    assert api.put(item("products", sku), json={"quantity": 3}).status_code == 204
+    order = _order(api)
+    assert api.put(item("orders", order["external_order_id"]), json={}).status_code == 200
+
+
 def probe_scalar_coercion(api: Api) -> None:
     created = api.post("/products/", json={"sku": 77, "quantity": "3", "is_active": "true"})
     assert created.status_code == 201, created.text
@@ -84,6 +95,12 @@ def probe_non_integer_limit_rejected(api: Api) -> None:
 def probe_extra_response_fields(api: Api) -> None:
     product = api.product("VX")
     assert {"tenant", "revision"} <= set(product)
+
+
+def probe_volatile_version_field(api: Api) -> None:
+    path = item("products", api.product("VV")["sku"])
+    first = api.put(path, json={"quantity": 2}).json()["data"]["modified"]
+    assert api.put(path, json={"quantity": 2}).json()["data"]["modified"] != first
 
 
 def probe_zulu_timestamps(api: Api) -> None:

@@ -511,7 +511,8 @@ FAULTS: Registry[Fault] = Registry(
             ("ORD-009",),
         ),
         Fault("put_changes_items", "PUT with items replaces the order lines", ("ORD-023",)),
-        Fault("put_ignores_status", "an order PUT leaves the status as it was", ("ORD-021",)),
+        Fault("put_ignores_status", "an order PUT leaves the status as it was", ("ORD-026",)),
+        Fault("put_ignores_due_date", "an order PUT leaves due_date as it was", ("ORD-021",)),
         Fault(
             "cancel_not_stored",
             "DELETE answers the cancelled order but the order stays as it was",

@@ -155,7 +155,8 @@ def _change(call: Call, values: dict[str, Any], *, deleting: bool = False) -> Re
         changes = dict(values)
         if call.settings.has("location_put_cannot_reactivate") and not row["is_active"]:
             changes.pop("is_active", None)
-        return update_row(conn, locations, row, changes)
+        touch = not deleting and call.settings.chose("volatile_version_field")
+        return update_row(conn, locations, row, changes, touch=touch)
 
     row = call.db.write(work)
     return ok(view(row), record_id=row["id"])

@@ -170,6 +170,8 @@ def validate_update(call: Call) -> tuple[dict[str, Any], Any]:
     values = {**_header(settings, fields), **present({"status": status})}
     if settings.has("put_ignores_order_date"):
         values.pop("order_date", None)
+    if settings.has("put_ignores_due_date"):
+        values.pop("due_date", None)
     if settings.chose("put_replaces_order_header"):
         kept = ("external_order_id", "cancel_reason")
         values = {**{n: v for n, v in DEFAULTS.items() if n not in kept}, **values}
@@ -416,7 +418,8 @@ def replace(call: Call) -> Result:
         changes = dict(values)
         if "notes" in changes and call.settings.has("order_put_appends_notes"):
             changes["notes"] = (row["notes"] or "") + (changes["notes"] or "")
-        row = update_row(conn, orders, row, changes)
+        touch = call.settings.chose("volatile_version_field")
+        row = update_row(conn, orders, row, changes, touch=touch)
         if new_lines is not None:
             _check_skus(conn, call.settings, new_lines)
             return row, _replace_lines(conn, call.settings, row["id"], new_lines)

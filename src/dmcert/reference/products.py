@@ -194,7 +194,8 @@ def replace(call: Call) -> Result:
             changes["custom_fields"] = {**row["custom_fields"], **changes["custom_fields"]}
         if "quantity" in changes and call.settings.has("product_put_adds_quantity"):
             changes["quantity"] += row["quantity"]
-        updated = update_row(conn, products, row, changes)
+        touch = call.settings.chose("volatile_version_field")
+        updated = update_row(conn, products, row, changes, touch=touch)
         return dict(row) if call.settings.has("product_put_answers_old_record") else updated
 
     row = call.db.write(work)

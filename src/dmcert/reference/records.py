@@ -45,12 +45,18 @@ def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> dict[s
 
 
 def update_row(
-    conn: Connection, table: Table, current: RowMapping, values: dict[str, Any]
+    conn: Connection,
+    table: Table,
+    current: RowMapping,
+    values: dict[str, Any],
+    *,
+    touch: bool = False,
 ) -> dict[str, Any]:
     """Apply `values` to the row `current` and return the new values. A call that changes
     nothing writes nothing (updated_at included), so repeating a PUT or DELETE gives the
-    identical record."""
-    if all(current[name] == value for name, value in values.items()):
+    identical record, unless `touch` (the volatile_version_field variant's PUT) stamps it
+    anyway."""
+    if not touch and all(current[name] == value for name, value in values.items()):
         return dict(current)
     changes = {**values, "updated_at": clock.now()}
     conn.execute(update(table).where(table.c.id == current["id"]).values(changes))

@@ -137,6 +137,8 @@ def render(settings: Settings, result: Result) -> Response:
         body = {**body, "data": _each_record(body["data"], lambda record: {**record, **_EXTRAS})}
     if settings.has("record_ids_without_dashes") and body.get("success") is True:
         body = {**body, "data": _each_record(body["data"], _undashed)}
+    if settings.chose("volatile_version_field") and body.get("success") is True:
+        body = {**body, "data": _each_record(body["data"], _with_modified)}
     if settings.chose("zulu_timestamps"):
         body = _restamp(body, _as_zulu)
     if settings.chose("second_precision_timestamps"):
@@ -187,6 +189,11 @@ def _undashed(record: dict[str, Any]) -> dict[str, Any]:
     """The record_ids_without_dashes fault: the id as 32 hex digits (Python's uuid.hex)."""
     ident = record["id"]
     return {**record, "id": ident.replace("-", "") if isinstance(ident, str) else ident}
+
+
+def _with_modified(record: dict[str, Any]) -> dict[str, Any]:
+    """The volatile_version_field variant: `modified`, the time of the record's last write."""
+    return {**record, "modified": record["updated_at"]} if "updated_at" in record else record
 
 
 _STAMPS = frozenset({"created_at", "updated_at", "order_date", "due_date"})

@@ -82,6 +82,14 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 5",
             departs_from=("ENV-008", "IDEM-008", "LOC-014", "ORD-031", "ORD-034"),
         ),
+        Variant(
+            "put_answers_204",
+            "PUT of a product or a location answers 204 without a body (an update view that "
+            "returns no content); the orders page states PUT's 200 with the order, so orders "
+            "keep it",
+            "gap 5",
+            departs_from=("ENV-008",),
+        ),
         # validation
         Variant(
             "scalar_coercion",
@@ -110,6 +118,12 @@ VARIANTS: Registry[Variant] = Registry(
         Variant(
             "extra_response_fields",
             "records carry extra fields (updated_at, and the rest of the stored row)",
+            "decisions: General",
+        ),
+        Variant(
+            "volatile_version_field",
+            "records carry modified, the time of their last write, and every PUT writes, "
+            "even one that changes nothing (Django's auto_now)",
             "decisions: General",
         ),
         Variant(

@@ -66,7 +66,7 @@ from dmcert.testkit._samples import (
     unknown_identifier,
     valid_call,
 )
-from dmcert.testkit._stable import lines_of, stable
+from dmcert.testkit._stable import documented, lines_of, stable
 from dmcert.testkit._tls import (
     TLS_1_2_OR_NEWER,
     Handshake,
@@ -124,6 +124,7 @@ __all__ = [
     "build_payload",
     "client_context",
     "create_subjects",
+    "documented",
     "documented_identifier",
     "fire",
     "get_path",
