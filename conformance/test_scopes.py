@@ -1,6 +1,9 @@
 """Area SCOPE: the scope x operation matrix derived from the keys the target profile
 declares, wildcards, the denied-call body, that a denied call changes nothing, and the order
-of the scope check against validation, record lookup and method routing."""
+of the scope check against validation, record lookup and method routing.
+
+The matrix sends valid calls (served_call): which check answers an invalid call first is
+unspecified (gap 27), and SCOPE-009/SCOPE-010 alone judge that order."""
 
 from __future__ import annotations
 
@@ -20,13 +23,13 @@ from dmcert.testkit import (
     action_for,
     create_subjects,
     is_single,
+    missing_record_call,
     operation_params,
     operations,
     path_of,
-    rejected_call,
+    served_call,
     track_created,
     unknown_identifier,
-    valid_call,
 )
 
 DENIED = {"detail": "You do not have permission to perform this action."}
@@ -103,34 +106,32 @@ def test_each_key_may_call_exactly_what_its_scopes_grant(
     declared scopes allow is not refused (not 401/403), and one they do not allow is 403
     {"detail": "You do not have permission to perform this action."} and changes nothing
     (read back with the full key). Denied calls go first, so the state they must leave alone
-    is read once before and once after them. --read-only runs check the reads only."""
+    is read once before and once after them. --read-only runs check the reads only (of a
+    listed record)."""
     keys = usable_keys(profile)
     denied = [key for key in keys if not key.allows(op.method, op.collection)]
-    check_denied(op, denied, run, api, records, subjects, expect)
+    check_denied(op, denied, api, records, subjects, expect)
     for key in keys:
         if key.allows(op.method, op.collection):
-            check_allowed(op, key, run, api, records, subjects, expect)
+            check_allowed(op, key, api, records, subjects, expect)
 
 
-def check_allowed(op, key, run, api, records, subjects, expect) -> None:
-    call = valid_call(op, records, subjects) if subjects else rejected_call(op, run.prefix)
+def check_allowed(op, key, api, records, subjects, expect) -> None:
+    call = served_call(op, api, records, subjects)
     reply = call.send(api, key=key)
     track_created(records, call, reply)
     for rule in rules_for(key, op, allowed=True):
         expect(rule, reply.status not in (401, 403), f"{cell(key, op, reply)} (allowed)", reply)
 
 
-def check_denied(op, denied, run, api, records, subjects, expect) -> None:
+def check_denied(op, denied, api, records, subjects, expect) -> None:
     """Each denied key once; a create must leave its fresh record absent, any other write
     must leave the shared record (or inventory row) as it was before all denied calls."""
     before: Reply | None = None
     shared_state = ""
     replies: list[Reply] = []
     for key in denied:
-        if subjects is None:
-            call: Call = rejected_call(op, run.prefix)
-        else:
-            call = valid_call(op, records, subjects, victim=False)
+        call = served_call(op, api, records, subjects, victim=False)
         writes_shared = subjects is not None and call.state is not None and call.creates is None
         if writes_shared and before is None:
             shared_state = call.state
@@ -177,17 +178,21 @@ def check_not_created(call: Call, key: ApiKey, op: Operation, reply: Reply, api,
         )
 
 
-WRITE_OPS = [op for op in OPS if op.method in ("POST", "PUT")]
+VALIDATED_OPS = [
+    op for op in OPS if op.method in ("POST", "PUT") or (op.method == "GET" and not is_single(op))
+]
 
 
 @pytest.mark.requirement("SCOPE-009")
-@pytest.mark.writes
-@pytest.mark.parametrize("op", WRITE_OPS, ids=lambda op: op.key)
-def test_scope_check_precedes_body_validation(op, run, api, profile, subjects, expect):
-    """SCOPE-009: a key without write scope sending an invalid body gets 403, not 400 (a
-    create with {}, an update of an existing record with a mistyped field)."""
+@pytest.mark.parametrize("op", operation_params(VALIDATED_OPS))
+def test_scope_check_precedes_request_validation(op, api, profile, subjects, expect):
+    """SCOPE-009: a key without the scope sending an invalid request gets 403, not 400 (a
+    create with {}, an update of an existing record with a mistyped field, a list read with
+    a garbage cursor)."""
     key = denied_key(profile, op.method, op.collection)
-    if op.method == "POST":
+    if op.method == "GET":
+        reply = api.get(op.path, key=key, params={"cursor": "not-a-cursor"})
+    elif op.method == "POST":
         reply = api.post(op.path, key=key, json={})
     else:
         path = path_of(op.collection, subjects.main[op.collection])
@@ -195,18 +200,19 @@ def test_scope_check_precedes_body_validation(op, run, api, profile, subjects, e
     expect(
         "SCOPE-009",
         reply.status == 403,
-        f"key {key.name}: {op.key} with an invalid body answered {reply.status} "
-        f"{reply.error_code or ''}",
+        f"key {key.name}: {op.key} with an invalid {'query' if op.method == 'GET' else 'body'} "
+        f"answered {reply.status} {reply.error_code or ''}",
         reply,
     )
 
 
 @pytest.mark.requirement("SCOPE-010")
 @pytest.mark.parametrize("op", operation_params(op for op in OPS if is_single(op)))
-def test_scope_check_precedes_record_lookup(op, run, api, profile, expect):
-    """SCOPE-010: a key without the action gets 403 for an unknown identifier, not 404."""
+def test_scope_check_precedes_record_lookup(op, api, records, profile, expect):
+    """SCOPE-010: a key without the action gets 403 for an unknown identifier, not 404 (the
+    call otherwise valid, so that only the lookup competes with the scope check)."""
     key = denied_key(profile, op.method, op.collection)
-    reply = rejected_call(op, run.prefix).send(api, key=key)
+    reply = missing_record_call(op, records).send(api, key=key)
     expect(
         "SCOPE-010",
         reply.status == 403,

@@ -113,6 +113,15 @@ def probe_revoked_key_other_detail(api: Api) -> None:
     assert (response.status_code, response.json()) == (401, {"detail": "API key is inactive"})
 
 
+def probe_validation_before_auth(api: Api) -> None:
+    for key in (None, "revoked", "read_only"):
+        response = api.get("/orders/", key=key, params={"cursor": "not-a-cursor"})
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+        assert api.post("/products/", key=key, json={"sku": 5}).status_code == 400
+    assert api.get("/orders/", key=None).status_code == 403
+    assert api.post("/products/", key="read_only", json={"sku": "VA"}).status_code == 403
+
+
 def probe_documented_statuses_only(api: Api) -> None:
     path = item("orders", _order(api)["external_order_id"])
     assert api.put(path, json=STATUS_CHANGE).status_code == 400

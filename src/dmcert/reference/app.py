@@ -217,8 +217,7 @@ class ReferenceApi:
                 self.router.match(incoming.segments)
             if incoming.body and settings.has("body_parsed_before_auth"):
                 validation.parse_object(incoming.body)
-            with self.db.read() as conn:
-                caller = auth.authenticate(conn, settings, incoming.api_key)
+            caller = self._authenticate(incoming)
             if settings.has("per_key_rate_limit"):
                 self._throttle(caller)
             match = self.router.match(incoming.segments)
@@ -226,16 +225,7 @@ class ReferenceApi:
             if scope_first and not auth.may(settings, caller, incoming.method, match.resource):
                 raise auth.scope_denied(settings)
             endpoint = self._endpoint(match, incoming.method)
-            call = Call(
-                settings=settings,
-                db=self.db,
-                method=incoming.method,
-                resource=match.resource,
-                identifier=match.identifier,
-                query=incoming.query,
-                body=_body_read(settings, incoming),
-                identifier_field=partner_calls.identifier_field(settings, caller, match.resource),
-            )
+            call = self._call(incoming, match, caller)
             if not auth.may(settings, caller, incoming.method, match.resource):
                 self._denied_anyway(call, match, endpoint)
                 raise auth.scope_denied(settings)
@@ -264,6 +254,45 @@ class ReferenceApi:
             log.exception("audit log write failed")
         return result
 
+    def _authenticate(self, incoming: Incoming) -> auth.Caller:
+        """The caller presenting the request's key, or Denied; under the validation_before_auth
+        variant an invalid request is 400 before its key is refused."""
+        try:
+            with self.db.read() as conn:
+                return auth.authenticate(conn, self.settings, incoming.api_key)
+        except auth.Denied:
+            if self.settings.chose("validation_before_auth"):
+                self._validate_unauthenticated(incoming)
+            raise
+
+    def _validate_unauthenticated(self, incoming: Incoming) -> None:
+        """The validation_before_auth variant ahead of a refused key: the request validated as
+        a pass-through call (no key was accepted to say otherwise); routing keeps its place
+        after authentication."""
+        try:
+            match = self.router.match(incoming.segments)
+            endpoint = self._endpoint(match, incoming.method)
+        except ApiError:
+            return
+        _validate_request(self._call(incoming, match, None), endpoint)
+
+    def _call(self, incoming: Incoming, match: routing.Match, caller: auth.Caller | None) -> Call:
+        """What the handlers get; `caller` None is read as a pass-through key."""
+        settings = self.settings
+        field = None
+        if caller is not None:
+            field = partner_calls.identifier_field(settings, caller, match.resource)
+        return Call(
+            settings=settings,
+            db=self.db,
+            method=incoming.method,
+            resource=match.resource,
+            identifier=match.identifier,
+            query=incoming.query,
+            body=_body_read(settings, incoming),
+            identifier_field=field,
+        )
+
     def _endpoint(self, match: routing.Match, method: str) -> Endpoint:
         """The endpoint for `method`, with the framework behaviour the variants choose for
         OPTIONS (200 with Allow) and PATCH (a partial update, as PUT is)."""
@@ -284,6 +313,8 @@ class ReferenceApi:
             match.methods["GET"].handler(call)  # 404 for an unknown record
         if settings.has("validation_before_scope") and endpoint.validator is not None:
             endpoint.validator(call)
+        if settings.chose("validation_before_auth"):
+            _validate_request(call, endpoint)
         if settings.has("denied_write_persists") and call.method == "POST":
             with contextlib.suppress(ApiError):
                 endpoint.handler(call)
@@ -320,6 +351,22 @@ class ReferenceApi:
         if put_bodiless and self.settings.chose("put_answers_204"):
             return Result(204, {}, result.headers, record_id=result.record_id)
         return result
+
+
+def _validate_request(call: Call, endpoint: Endpoint) -> None:
+    """The validation_before_auth variant's early check: a write's body (its validator), a
+    read's query (the read itself, whose only 400s are query errors); a 404 or any other
+    answer keeps its place after the auth layer."""
+    check = endpoint.validator
+    if check is None and call.method in ("GET", "HEAD"):
+        check = endpoint.handler
+    if check is None:
+        return
+    try:
+        check(call)
+    except ApiError as exc:
+        if exc.status == 400:
+            raise
 
 
 def _server_limit(request: Request) -> Response | None:

@@ -138,6 +138,14 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 3",
             departs_from=("AUTH-006",),
         ),
+        Variant(
+            "validation_before_auth",
+            "an invalid request (a write's body, a read's cursor or by) is 400 VALIDATION_ERROR "
+            "before its key is authenticated or its scope checked (a validation middleware "
+            "ahead of the auth middleware, Express style)",
+            "gap 27",
+            departs_from=("AUTH-010", "SCOPE-009"),
+        ),
         # orders
         Variant(
             "documented_statuses_only",

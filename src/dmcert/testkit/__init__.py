@@ -3,9 +3,9 @@
 A test talks to the target through `ApiClient` (each answer a `Reply` with its redacted
 `Exchange` as evidence), checks each written rule with `expect` (an `Expect`), makes its
 records with `Records` under the run's prefix, walks lists with `walk`/`search`, makes
-clients race with `fire` (a `Burst` of `Send`s), builds the one sample request each
-documented operation gets with `valid_call`/`rejected_call`, and parametrizes over
-operations with `operation_params` (cases that write are marked `writes`).
+clients race with `fire` (a `Burst` of `Send`s), builds the sample requests each
+documented operation gets with `valid_call`/`served_call`/`rejected_call`, and parametrizes
+over operations with `operation_params` (cases that write are marked `writes`).
 The contract names a test needs (operations, scopes, keys) are re-exported here too, so a
 test module has one import line for dmcert.
 """
@@ -60,8 +60,10 @@ from dmcert.testkit._samples import (
     create_subjects,
     is_single,
     listed_identifier,
+    missing_record_call,
     read_call,
     rejected_call,
+    served_call,
     track_created,
     unknown_identifier,
     valid_call,
@@ -136,6 +138,7 @@ __all__ = [
     "load_spec",
     "matches",
     "method_marks",
+    "missing_record_call",
     "must",
     "natural_key",
     "negotiated_version",
@@ -150,6 +153,7 @@ __all__ = [
     "remove_path",
     "resolve_identifier",
     "search",
+    "served_call",
     "set_path",
     "stable",
     "tls_1_1_only_context",

@@ -1,5 +1,6 @@
 """Sample requests for every documented operation (spec.operations()): a valid call on the
-run's own records, and a call a conformant target must refuse without writing anything.
+run's own records (or, in a read-only run, on a listed record), a call valid but for its
+unknown record, and a call a conformant target must refuse without writing anything.
 
 Envelope, auth and scope checks exercise all 18 operations the same way, so the one request
 each operation gets is built here, together with the GET that shows what a write changed
@@ -12,6 +13,8 @@ import itertools
 import secrets
 from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from dmcert.contract.spec import Operation
 from dmcert.testkit._client import ApiClient, Reply, path_of
@@ -113,6 +116,41 @@ def valid_call(op: Operation, records: Records, subjects: Subjects, *, victim: b
     target = subjects.victims[collection] if victim else identifier
     path = path_of(collection, target)
     return Call("DELETE", path, identifier=target, state=path)
+
+
+def served_call(
+    op: Operation,
+    api: ApiClient,
+    records: Records,
+    subjects: Subjects | None,
+    *,
+    victim: bool = True,
+) -> Call:
+    """A call `op` must serve with a key allowed to: valid_call on the run's subjects, or in a
+    read-only run (no subjects) a read of a listed record; skips (not exercised) when a
+    read-only run finds no record to read. For checks of the key alone: on an invalid call
+    the order of the auth, validation and lookup answers is unspecified (gap 27)."""
+    if subjects is not None:
+        return valid_call(op, records, subjects, victim=victim)
+    if op.method != "GET":
+        pytest.skip(f"not exercised (read-only): {op.key} needs a valid write")
+    if not is_single(op):
+        return read_call(op, None)
+    identifier = listed_identifier(api, op.collection, records.order_identifier)
+    if identifier is None:
+        pytest.skip(f"the target lists no {op.collection} record to read")
+    return read_call(op, identifier)
+
+
+def missing_record_call(op: Operation, records: Records) -> Call:
+    """A call of a single-record `op` valid but for its identifier, which no record has (no
+    invalid body or query beside it, so only the record lookup can refuse it)."""
+    identifier = unknown_identifier(records.prefix)
+    path = path_of(op.collection, identifier)
+    if op.method == "GET":
+        return Call("GET", path, identifier=identifier)
+    body = _update_body(op.collection, records) if op.method == "PUT" else NO_BODY
+    return Call(op.method, path, json=body, identifier=identifier, state=path)
 
 
 def read_call(op: Operation, identifier: str | None) -> Call:
