@@ -16,7 +16,9 @@ from dmcert.testkit import (
     Expect,
     Records,
     ReferenceAdmin,
+    Subjects,
     TargetProfile,
+    create_subjects,
 )
 
 
@@ -74,3 +76,10 @@ def admin(run: Run) -> ReferenceAdmin:
     if found is None:
         pytest.skip(NO_ADMIN)
     return found
+
+
+@pytest.fixture(scope="module")
+def subjects(run: Run, api: ApiClient, records: Records) -> Subjects | None:
+    """One record of each resource for a module's per-operation checks (none in a
+    read-only run, which creates nothing)."""
+    return None if run.read_only else create_subjects(api, records)

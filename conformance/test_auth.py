@@ -12,8 +12,6 @@ import pytest
 
 from dmcert.testkit import (
     Reply,
-    Subjects,
-    create_subjects,
     method_marks,
     must,
     operation_params,
@@ -27,11 +25,6 @@ NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_KEY = "Invalid API key"
 EXPIRED_KEY = "API key has expired"
 OPS = operation_params(operations())
-
-
-@pytest.fixture(scope="module")
-def subjects(run, api, records) -> Subjects | None:
-    return None if run.read_only else create_subjects(api, records)
 
 
 def send_valid_call(op, api, records, subjects, key) -> Reply:

@@ -16,18 +16,14 @@ from dmcert.testkit import (
     Operation,
     PreconditionFailed,
     Reply,
-    Subjects,
-    create_subjects,
     is_single,
-    listed_identifier,
     must,
     operation_params,
     operations,
     path_of,
-    read_call,
     rejected_call,
+    served_call,
     track_created,
-    valid_call,
 )
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -40,11 +36,6 @@ INTERNAL_FIELDS = {
     "products": ("id", "sku", "quantity", "is_active", "cost", "custom_fields"),
     "locations": ("id", "code", "name", "zone", "aisle", "is_active"),
 }
-
-
-@pytest.fixture(scope="module")
-def subjects(run, api, records) -> Subjects | None:
-    return None if run.read_only else create_subjects(api, records)
 
 
 def is_json(reply: Reply) -> bool:
@@ -149,15 +140,7 @@ def test_every_operation_answers_success_in_the_documented_envelope(
     """ENV-001, ENV-002, ENV-004, ENV-006 (+ ENV-008 or INV-026): a valid call of each
     documented operation answers {"success": true, "data": ...} as JSON, lists with a
     pagination object, and single-record GET/PUT/DELETE 200 with the record after the call."""
-    if subjects is not None:
-        call = valid_call(op, records, subjects)
-    elif not is_single(op):
-        call = read_call(op, None)
-    else:
-        identifier = listed_identifier(api, op.collection, records.order_identifier)
-        if identifier is None:
-            pytest.skip(f"the target lists no {op.collection} record to read")
-        call = read_call(op, identifier)
+    call = served_call(op, api, records, subjects)
     reply = call.send(api)
     track_created(records, call, reply)
     check_envelope(expect, op, reply)

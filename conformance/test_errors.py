@@ -13,7 +13,6 @@ import pytest
 from dmcert.testkit import (
     Reply,
     Subjects,
-    create_subjects,
     is_single,
     method_marks,
     operations,
@@ -47,11 +46,6 @@ GET_OPS = [op for op in operations() if op.method == "GET"]
 DOCUMENTED_PATHS = sorted({op.path for op in operations()})
 COLLECTION_PATHS = [path for path in DOCUMENTED_PATHS if "{" not in path]
 RECORD_PATHS = [path for path in DOCUMENTED_PATHS if "{" in path]
-
-
-@pytest.fixture(scope="module")
-def subjects(run, api, records) -> Subjects | None:
-    return None if run.read_only else create_subjects(api, records)
 
 
 def raw_json(body: Any) -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dmcert.testkit import (
+    LIST_FIELDS,
     SUCCESS,
     ApiClient,
     Reply,
@@ -25,7 +26,6 @@ from dmcert.testkit import (
 )
 
 SHAPE = ("id", "code", "name", "zone", "aisle", "is_active")
-LIST_SHAPE = ("code", "name", "zone", "aisle", "is_active")
 DETAILS = {
     "name": "Aisle A, Shelf 103",
     "zone": "A",
@@ -171,7 +171,7 @@ def test_list_shows_active_locations_only(api, records, expect):
         *pages,
     )
     entry = entries.get(active, {})
-    missing = [name for name in LIST_SHAPE if name not in entry]
+    missing = [name for name in LIST_FIELDS["locations"] if name not in entry]
     wrong = differences({"code": active, "is_active": True, **DETAILS}, entry)
     wrong.pop("metadata", None)
     expect(

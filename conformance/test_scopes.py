@@ -18,10 +18,8 @@ from dmcert.testkit import (
     Call,
     Operation,
     Reply,
-    Subjects,
     TargetProfile,
     action_for,
-    create_subjects,
     is_single,
     missing_record_call,
     operation_params,
@@ -44,11 +42,6 @@ MATRIX_RULES = (
     "SCOPE-008",
     "SCOPE-011",
 )
-
-
-@pytest.fixture(scope="module")
-def subjects(run, api, records) -> Subjects | None:
-    return None if run.read_only else create_subjects(api, records)
 
 
 def usable_keys(profile: TargetProfile) -> list[ApiKey]:

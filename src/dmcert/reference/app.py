@@ -311,8 +311,6 @@ class ReferenceApi:
         settings = self.settings
         if settings.has("record_lookup_before_scope") and match.identifier is not None:
             match.methods["GET"].handler(call)  # 404 for an unknown record
-        if settings.has("validation_before_scope") and endpoint.validator is not None:
-            endpoint.validator(call)
         if settings.chose("validation_before_auth"):
             _validate_request(call, endpoint)
         if settings.has("denied_write_persists") and call.method == "POST":

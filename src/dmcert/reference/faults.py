@@ -245,11 +245,6 @@ FAULTS: Registry[Fault] = Registry(
             "resource_wildcard_ignored", "integrations.<resource>.* grants nothing", ("SCOPE-003",)
         ),
         Fault(
-            "validation_before_scope",
-            "the body is validated before the scope check",
-            ("SCOPE-009",),
-        ),
-        Fault(
             "denied_write_persists",
             "a scope-denied POST still creates the record (answers 403)",
             ("SCOPE-007",),

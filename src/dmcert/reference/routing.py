@@ -28,7 +28,7 @@ ITEM = "item"
 @dataclass(frozen=True)
 class Endpoint:
     """One documented operation: its handler and, for writes, the body validator (which the
-    validation_before_scope fault runs early)."""
+    validation_before_auth variant runs early)."""
 
     handler: Callable[[Any], Any]
     validator: Callable[[Any], Any] | None = None
