@@ -23,6 +23,7 @@ import pytest
 
 from dmcert.testkit import (
     ApiClient,
+    Expect,
     NaturalKey,
     Page,
     PreconditionFailed,
@@ -49,12 +50,17 @@ SHOWN = 4
 """How many offending keys a message lists."""
 
 
-def is_invalid_cursor(reply: Reply) -> bool:
-    return (
-        reply.status == 400
-        and reply.code == "VALIDATION_ERROR"
-        and reply.error_message.startswith("Invalid cursor")
-    )
+def judge_refused_cursor(
+    expect: Expect, rule: str, reply: Reply, said: str, *evidence: Reply
+) -> None:
+    """`rule`: the cursor is refused with 400 VALIDATION_ERROR (documented status and code);
+    PAG-019: the message of such a refusal begins "Invalid cursor" (the page's example
+    message: messages are not part of the stable contract, so SHOULD)."""
+    refused = reply.status == 400 and reply.code == "VALIDATION_ERROR"
+    said = f"{said} {reply.said} {reply.error_message!r}"
+    expect(rule, refused, said, *evidence, reply)
+    if refused:
+        expect("PAG-019", reply.error_message.startswith("Invalid cursor"), said, reply)
 
 
 def shown(keys: list[Any]) -> str:
@@ -438,54 +444,39 @@ def tampered(cursor: str, at: int) -> str:
     return cursor[:at] + replacement + cursor[at + 1 :]
 
 
-@pytest.mark.requirement("PAG-013")
+@pytest.mark.requirement("PAG-013", "PAG-019")
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_malformed_cursor_is_400_invalid_cursor(collection, api, expect):
     """PAG-013: a cursor the target never issued (garbage text, base64 of an unrelated
-    object) is 400 VALIDATION_ERROR with a message beginning "Invalid cursor"."""
+    object) is 400 VALIDATION_ERROR; PAG-019: its message begins "Invalid cursor"."""
     for cursor in MALFORMED_CURSORS:
         reply = api.get(path_of(collection), params={"cursor": cursor, "limit": "2"})
-        expect(
-            "PAG-013",
-            is_invalid_cursor(reply),
-            f"cursor {cursor!r} {reply.said} {reply.error_message!r}",
-            reply,
-        )
+        judge_refused_cursor(expect, "PAG-013", reply, f"cursor {cursor!r}")
 
 
-@pytest.mark.requirement("PAG-014")
+@pytest.mark.requirement("PAG-014", "PAG-019")
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_tampered_cursor_is_400_invalid_cursor(collection, api, real_cursor, expect):
     """PAG-014: a real next_cursor with one character altered (at a quarter and at half of
-    its length) is 400 VALIDATION_ERROR with a message beginning "Invalid cursor"."""
+    its length) is 400 VALIDATION_ERROR; PAG-019: its message begins "Invalid cursor"."""
     cursor, first = real_cursor(collection)
     if len(cursor) < 8:
         pytest.skip(f"the {collection} cursor is too short to alter inside ({len(cursor)})")
     for at in (len(cursor) // 4, len(cursor) // 2):
         reply = api.get(path_of(collection), params={"cursor": tampered(cursor, at), "limit": "1"})
-        expect(
-            "PAG-014",
-            is_invalid_cursor(reply),
-            f"the next_cursor altered at character {at} {reply.said} {reply.error_message!r}",
-            first,
-            reply,
-        )
+        said = f"the next_cursor altered at character {at}"
+        judge_refused_cursor(expect, "PAG-014", reply, said, first)
 
 
-@pytest.mark.requirement("PAG-015")
+@pytest.mark.requirement("PAG-015", "PAG-019")
 def test_cursor_from_another_list_is_400_invalid_cursor(api, real_cursor, expect):
-    """PAG-015: a next_cursor of one list sent to another list is 400 VALIDATION_ERROR
-    (Invalid cursor), for each list paired with the next one."""
+    """PAG-015: a next_cursor of one list sent to another list is 400 VALIDATION_ERROR, for
+    each list paired with the next one; PAG-019: its message begins "Invalid cursor"."""
     for origin, other in zip(COLLECTIONS, COLLECTIONS[1:] + COLLECTIONS[:1], strict=True):
         cursor, first = real_cursor(origin)
         reply = api.get(path_of(other), params={"cursor": cursor, "limit": "1"})
-        expect(
-            "PAG-015",
-            is_invalid_cursor(reply),
-            f"a /{origin}/ cursor sent to /{other}/ {reply.said} {reply.error_message!r}",
-            first,
-            reply,
-        )
+        said = f"a /{origin}/ cursor sent to /{other}/"
+        judge_refused_cursor(expect, "PAG-015", reply, said, first)
 
 
 @pytest.mark.requirement("PAG-016")

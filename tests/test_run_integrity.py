@@ -4,17 +4,24 @@ mistakes end before the first test in one line with exit 2 (issue 8)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from dmcert.contract.redaction import Redactor
 from dmcert.reference.server import RunningTarget
+from dmcert.testkit import ApiClient, ClosedWhileSending, Exchange, TargetNotAnswering
 from tests.conftest import check_against, run_dmcert, user_environment
 
 DMCERT = [sys.executable, "-m", "dmcert"]
@@ -187,6 +194,85 @@ def test_a_dropped_connection_is_an_err_004_finding_with_its_request(tmp_path: P
         (exchange,) = finding["exchanges"]
         assert exchange["status"] == 0 and exchange["request_body"] is not None
     assert document["progress"]["tests_not_run_target_down"] == len(err004["evidence"])
+
+
+class _Watch:
+    """The TransportWatch of a run, recording what the client reports."""
+
+    down = None
+
+    def __init__(self) -> None:
+        self.unanswered_requests: list[Exchange] = []
+
+    def before_send(self) -> None:
+        pass
+
+    def answered(self, exchange: Exchange) -> None:
+        pass
+
+    def unanswered(self, exchange: Exchange) -> None:
+        self.unanswered_requests.append(exchange)
+
+
+@contextlib.contextmanager
+def _closing_server(answer: bytes) -> Iterator[str]:
+    """A server that reads each request's headers only, writes `answer` (maybe nothing) and
+    resets the connection while the client is still sending its body (SO_LINGER 0)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += conn.recv(4096)
+                conn.sendall(answer)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+OVERSIZED = b"x" * 11_010_048
+_TOO_LARGE_BODY = b'{"success": false, "error": {"code": "PAYLOAD_TOO_LARGE", "message": "x"}}'
+TOO_LARGE = (
+    b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nConnection: "
+    b"close\r\nContent-Length: %d\r\n\r\n%s" % (len(_TOO_LARGE_BODY), _TOO_LARGE_BODY)
+)
+
+
+def test_a_connection_closed_on_an_oversized_body_is_no_err_004_finding():
+    """LIM-001's request may be refused by closing the connection (RFC 9110 §15.5.14): a 413
+    sent before the reset is read; a reset without one is ClosedWhileSending, and neither is
+    reported to the outage watch. Any other request closed so is still ERR-004's."""
+    with _closing_server(TOO_LARGE) as root:
+        watch = _Watch()
+        api = ApiClient(root, Redactor(), watch=watch)
+        reply = api.post("/products/", content=OVERSIZED, may_close=True)
+        assert (reply.status, reply.error_code) == (413, "PAYLOAD_TOO_LARGE")
+        assert watch.unanswered_requests == []
+    with _closing_server(b"") as root:
+        watch = _Watch()
+        api = ApiClient(root, Redactor(), watch=watch)
+        with pytest.raises(ClosedWhileSending) as closed:
+            api.post("/products/", content=OVERSIZED, may_close=True)
+        assert closed.value.exchange.no_answer
+        assert watch.unanswered_requests == []
+        with pytest.raises(TargetNotAnswering):
+            api.post("/products/", content=OVERSIZED)
+        assert len(watch.unanswered_requests) == 1
 
 
 def _keys(tmp_path: Path, text: str) -> Path:

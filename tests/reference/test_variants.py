@@ -167,9 +167,10 @@ def probe_all_rows_failed_is_400(api: Api) -> None:
     assert api.post("/inventory/", json={"inventory": rows}).status_code == 400
 
 
-def probe_unknown_inventory_identifier_empty(api: Api) -> None:
-    response = api.get(item("inventory", "NO-SUCH-LOCATION"))
-    assert (response.status_code, response.json()["data"]) == (200, [])
+def probe_unknown_inventory_identifier_404(api: Api) -> None:
+    response = api.get(item("inventory", "NO-SUCH-SKU"), params={"by": "sku"})
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND")
+    assert api.get(item("inventory", api.location("V404")["code"])).json()["data"] == []
 
 
 def probe_negative_quantity_rejects_batch(api: Api) -> None:
@@ -240,11 +241,32 @@ def probe_location_list_without_id(api: Api) -> None:
     assert entries and all("id" not in entry for entry in entries)
 
 
+def probe_hsts_on_success_only(api: Api) -> None:
+    assert "strict-transport-security" in api.get("/products/").headers
+    assert "strict-transport-security" not in api.get("/products/", key=None).headers
+
+
+def probe_close_on_oversized_body(api: Api) -> None:
+    body = b'{"n": "' + b"x" * (11 * 1024 * 1024) + b'"}'
+    response = api.post("/products/", content=body, headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.headers["connection"]) == (413, "close")
+
+
+def probe_other_cursor_message(api: Api) -> None:
+    error = api.get("/products/", params={"cursor": "not-a-cursor"}).json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert not error["message"].startswith("Invalid cursor")
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()
     if name.startswith("probe_")
 }
+
+
+OVER_TLS = frozenset({"hsts_on_success_only"})
+"""Variants whose probe needs the target served over HTTPS (`dmcert serve --tls`)."""
 
 
 def test_every_variant_has_a_probe() -> None:
@@ -254,7 +276,7 @@ def test_every_variant_has_a_probe() -> None:
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variant_takes_the_other_choice_and_the_default_does_not(variant: str) -> None:
     for chosen, expected in (((variant,), True), ((), False)):
-        with in_process_target(variants=chosen) as target:
+        with in_process_target(variants=chosen, tls=variant in OVER_TLS) as target:
             api = Api(target)
             try:
                 PROBES[variant](api)

@@ -62,6 +62,8 @@ _SERVER_LIMIT_PAGE = b"<html><body><h1>Bad Request</h1></body></html>"
 _TOO_LARGE_PAGE = b"<html><body><h1>413 Request Entity Too Large</h1></body></html>"
 _SLOW_LOCATION_LIST_FACTOR = 1.0  # slow_location_list: +100 % of the time spent answering
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
+_GATEWAY_QUEUE = 50  # in_flight_over_50_dropped: requests in flight before it refuses more
+_GATEWAY_HOLD_SECONDS = 2.0  # ... and how long it holds each, so that a burst overlaps
 
 
 def build_router() -> Router:
@@ -108,6 +110,7 @@ class ReferenceApi:
         self._requests = itertools.count(1)
         self._count_lock = threading.Lock()
         self._per_key: Counter[tuple[str, int]] = Counter()
+        self._in_flight = 0  # keyed requests being handled (fault in_flight_over_50_dropped)
         self._replays: dict[tuple[str | None, str], Result] = {}
         """The idempotency_key_replayed fault's cache: the first answer per (key, header)."""
         self.methods: Counter[str] = Counter()
@@ -116,12 +119,29 @@ class ReferenceApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        gated = self.settings.has("in_flight_over_50_dropped") and "x-api-key" in request.headers
+        if gated and not await self._admitted():
+            await _drop_connection(receive)
+            return
         try:
             response = await self.respond(request)
         except DropConnection:
             await _drop_connection(receive)
             return
+        finally:
+            if gated:
+                self._in_flight -= 1
         await response(scope, receive, send)
+
+    async def _admitted(self) -> bool:
+        """The fault in_flight_over_50_dropped: a gateway that holds each keyed request a
+        while and refuses (closes the connection of) any beyond 50 in flight. One event
+        loop runs this, so the counter needs no lock."""
+        if self._in_flight >= _GATEWAY_QUEUE:
+            return False
+        self._in_flight += 1
+        await anyio.sleep(_GATEWAY_HOLD_SECONDS)
+        return True
 
     async def respond(self, request: Request) -> Response:
         arrived = time.perf_counter()
@@ -154,13 +174,16 @@ class ReferenceApi:
         if settings.has("flaky_5xx") and self._next_request() % 10 == 0:
             failure = ApiError(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
             return self._render(responses.error(settings, failure))
+        closing = settings.chose("close_on_oversized_body")
         try:
-            body = await _read_body(request, _body_cap(settings))
+            body = await _read_body(request, _body_cap(settings), drain=not closing)
         except _TooLarge:
             if settings.has("payload_too_large_html"):
                 return Response(_TOO_LARGE_PAGE, 413, media_type="text/html")
             message = f"Request body exceeds {_body_cap(settings)} bytes."
-            too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message)
+            # uvicorn closes the connection after an answer saying Connection: close
+            headers = {"Connection": "close"} if closing else {}
+            too_large = ApiError(413, "PAYLOAD_TOO_LARGE", message, headers)
             return self._render(responses.error(settings, too_large))
         incoming = Incoming(
             method=request.method,
@@ -445,11 +468,12 @@ def _body_cap(settings: Settings) -> int:
     return MAX_BODY
 
 
-async def _read_body(request: Request, cap: int) -> bytes:
-    """The body, or _TooLarge past `cap` bytes (then drained, bounded, without being kept)."""
+async def _read_body(request: Request, cap: int, drain: bool = True) -> bytes:
+    """The body, or _TooLarge past `cap` bytes (then drained, bounded, without being kept;
+    without `drain`, the variant close_on_oversized_body, refused as soon as it is known)."""
     declared = request.headers.get("content-length", "")
     too_large = declared.isdigit() and int(declared) > cap
-    if too_large and int(declared) > _DRAIN_LIMIT:
+    if too_large and (not drain or int(declared) > _DRAIN_LIMIT):
         raise _TooLarge
     chunks: list[bytes] = []
     size = 0
@@ -459,7 +483,7 @@ async def _read_body(request: Request, cap: int) -> bytes:
             too_large = True
             chunks.clear()
         if too_large:
-            if size > _DRAIN_LIMIT:
+            if not drain or size > _DRAIN_LIMIT:
                 break
             continue
         chunks.append(chunk)

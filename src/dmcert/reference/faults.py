@@ -734,11 +734,6 @@ FAULTS: Registry[Fault] = Registry(
             ("INV-022",),
         ),
         Fault(
-            "unknown_sku_read_empty",
-            "by=sku of an unknown SKU is 200 with data []",
-            ("INV-029",),
-        ),
-        Fault(
             "identifier_read_capped_at_50",
             "reads by identifier return at most 50 rows",
             ("INV-030",),
@@ -857,6 +852,12 @@ FAULTS: Registry[Fault] = Registry(
             "every 10th API request answers 503",
             ("LIM-004",),
             schema_blamed_on=("ERR-004",),
+        ),
+        Fault(
+            "in_flight_over_50_dropped",
+            "a gateway holds each request with a key 2 s and closes the connection of any "
+            "request beyond 50 in flight, without an answer",
+            ("LIM-004",),
         ),
         Fault(
             "body_cap_20_mb",

@@ -363,15 +363,13 @@ def by_identifier(call: Call) -> Result:
     key = call.key(what)
     resolved_by = table.c.id if call.settings.has("inventory_read_by_id") else owner
     with call.db.read() as conn:
-        unknown = conn.execute(select(owner).where(resolved_by == key)).first() is None
-        empty = call.settings.chose("unknown_inventory_identifier_empty") or (
-            by == "sku" and call.settings.has("unknown_sku_read_empty")
-        )
-        if unknown and not empty:
+        # an unknown location or SKU matches no rows: 200 [] (INV-029, docs/decisions.md)
+        found = conn.execute(select(owner).where(resolved_by == key)).scalar()
+        if found is None and call.settings.chose("unknown_inventory_identifier_404"):
             raise call.missing(what)
         query = (
             select(inventory)
-            .where(column == key)
+            .where(column == found)
             .order_by(inventory.c.created_at.desc(), inventory.c.id.desc())
         )
         if call.settings.has("identifier_read_capped_at_50"):

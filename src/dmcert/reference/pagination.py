@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from dmcert.reference.responses import validation_error
+from dmcert.reference.responses import ApiError, validation_error
 from dmcert.reference.settings import Settings
 
 DEFAULT_LIMIT = 50
@@ -70,6 +70,14 @@ def encode_cursor(settings: Settings, collection: str, position: dict[str, Any])
     return _b64encode(json.dumps(signed, separators=(",", ":")).encode())
 
 
+def invalid_cursor(settings: Settings, value: str) -> ApiError:
+    """The refusal of a cursor: 400 VALIDATION_ERROR with the pagination page's message, or
+    under the variant other_cursor_message a message of the implementation's own."""
+    if settings.chose("other_cursor_message"):
+        return validation_error("The page token is not valid; start the walk again.")
+    return validation_error(f"Invalid cursor: '{value[:_ECHO]}'")
+
+
 def decode_cursor(settings: Settings, collection: str, value: str) -> dict[str, Any] | None:
     """The position a cursor points after; None (start over) only under cursor_not_verified."""
     try:
@@ -87,7 +95,7 @@ def decode_cursor(settings: Settings, collection: str, value: str) -> dict[str, 
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, RecursionError):
         if settings.has("cursor_not_verified"):
             return None
-        raise validation_error(f"Invalid cursor: '{value[:_ECHO]}'") from None
+        raise invalid_cursor(settings, value) from None
 
 
 def fetch_page(
@@ -113,7 +121,7 @@ def fetch_page(
             after = datetime.fromisoformat(position["c"])
             after_id = str(position["i"])
         except (KeyError, TypeError, ValueError):
-            raise validation_error(f"Invalid cursor: '{cursor[:_ECHO]}'") from None
+            raise invalid_cursor(settings, cursor) from None
         if newest_first:
             query = query.where(created <= after, or_(created < after, ident < after_id))
         else:

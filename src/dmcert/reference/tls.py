@@ -1,5 +1,5 @@
 """The reference target over HTTPS (`dmcert serve --tls`), as the security pages describe the
-service (ENV-015): TLS 1.2 or newer only, HSTS on every response, no plain HTTP.
+service (ENV-015, ENV-023): TLS 1.2 or newer only, HSTS on every response, no plain HTTP.
 
 The certificate comes from a throwaway local CA made by trustme; the CA's certificate is
 written beside the keys file so the suite can verify the target. The TLS port speaks nothing
@@ -72,6 +72,8 @@ class StrictTransportSecurity:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.enabled = not settings.has("hsts_missing")
+        self.success_only = settings.chose("hsts_on_success_only")
+        """nginx's `add_header` without `always`: only 2xx and 3xx answers carry it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.enabled or scope["type"] != "http" or scope.get("scheme") != "https":
@@ -79,7 +81,8 @@ class StrictTransportSecurity:
             return
 
         async def send_with_hsts(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            refused = self.success_only and message.get("status", 200) >= 400
+            if message["type"] == "http.response.start" and not refused:
                 MutableHeaders(scope=message).append("Strict-Transport-Security", HSTS)
             await send(message)
 

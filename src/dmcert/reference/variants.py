@@ -184,12 +184,6 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 24",
             departs_from=("INV-014",),
         ),
-        Variant(
-            "unknown_inventory_identifier_empty",
-            "an unknown location or SKU under /inventory/{identifier}/ is 200 with an empty list",
-            "gap 12",
-            departs_from=("INV-029",),
-        ),
         # bulk validation and the body cap
         Variant(
             "negative_quantity_rejects_batch",
@@ -254,6 +248,33 @@ VARIANTS: Registry[Variant] = Registry(
             "location list entries leave id out, as the 1.0 list example shows them",
             "decisions: Locations",
             departs_from=("VER-007",),
+        ),
+        # transport, limits, cursors and inventory reads: the docs state less than a reading
+        Variant(
+            "hsts_on_success_only",
+            "Strict-Transport-Security only on 2xx and 3xx answers, none on 4xx or 5xx (nginx's "
+            "add_header without always)",
+            "decisions: Transport",
+            departs_from=("ENV-023",),
+        ),
+        Variant(
+            "close_on_oversized_body",
+            "a body declared over the cap is answered 413 at once, without reading it, and the "
+            "connection is closed (RFC 9110 15.5.14)",
+            "decisions: General",
+        ),
+        Variant(
+            "other_cursor_message",
+            "a refused cursor is 400 VALIDATION_ERROR with a message of the implementation's "
+            "own, not beginning Invalid cursor",
+            "decisions: Pagination",
+            departs_from=("PAG-019",),
+        ),
+        Variant(
+            "unknown_inventory_identifier_404",
+            "an unknown location or SKU under /inventory/{identifier}/ is 404 NOT_FOUND",
+            "gap 12",
+            departs_from=("INV-029",),
         ),
     ],
 )

@@ -78,7 +78,7 @@ from dmcert.testkit._tls import (
     plain_http_roots,
     tls_1_1_only_context,
 )
-from dmcert.testkit._transport import TargetNotAnswering
+from dmcert.testkit._transport import ClosedWhileSending, TargetNotAnswering
 
 __all__ = [
     "ABSENT",
@@ -101,6 +101,7 @@ __all__ = [
     "ApiKey",
     "Burst",
     "Call",
+    "ClosedWhileSending",
     "Exchange",
     "Expect",
     "Handshake",

@@ -18,7 +18,13 @@ from dmcert.contract.spec import BASE_PATH
 from dmcert.contract.target_profile import ApiKey
 from dmcert.contract.tls import client_context
 from dmcert.testkit._exchange import Exchange
-from dmcert.testkit._transport import TargetNotAnswering, TransportWatch, why_no_answer
+from dmcert.testkit._transport import (
+    CLOSED_CONNECTION,
+    ClosedWhileSending,
+    TargetNotAnswering,
+    TransportWatch,
+    why_no_answer,
+)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """The only methods a --read-only run sends, whatever the target would answer to others."""
@@ -148,8 +154,11 @@ class ApiClient:
         content: bytes | str | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        may_close: bool = False,
     ) -> Reply:
-        """Send one request (in a read-only run, only GET, HEAD or OPTIONS)."""
+        """Send one request (in a read-only run, only GET, HEAD or OPTIONS). With `may_close`
+        (a request the target may refuse by closing, such as an oversized body), a closed or
+        reset connection raises ClosedWhileSending instead of being an ERR-004 finding."""
         method = method.upper()
         if self.read_only and method not in READ_ONLY_METHODS:
             raise ReadOnlyViolation(f"{method} {path} is not sent in a --read-only run")
@@ -164,7 +173,7 @@ class ApiClient:
             kwargs["json"] = json
         elif content is not None:
             kwargs["content"] = content
-        response = self._send(self._http.build_request(method, path, **kwargs))
+        response = self._send(self._http.build_request(method, path, **kwargs), may_close)
         reply = Reply(
             status=response.status_code,
             headers=response.headers,
@@ -178,14 +187,18 @@ class ApiClient:
             self.watch.answered(reply.exchange)
         return reply
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send, turning a missing answer into TargetNotAnswering with the request as evidence."""
+    def _send(self, request: httpx.Request, may_close: bool = False) -> httpx.Response:
+        """Send, turning a missing answer into TargetNotAnswering with the request as evidence
+        (into ClosedWhileSending for a closed connection when the target `may_close`). httpx
+        reads an answer the target sent before closing, so a 413 is seen when it arrived."""
         if self.watch is not None:
             self.watch.before_send()
         try:
             return self._http.send(request)
         except httpx.TransportError as exc:
             exchange = Exchange.unanswered(request, self.redactor, why_no_answer(exc, self.timeout))
+            if may_close and isinstance(exc, CLOSED_CONNECTION):
+                raise ClosedWhileSending(exchange) from None
             if self.watch is not None:
                 self.watch.unanswered(exchange)
             raise TargetNotAnswering(exchange) from None

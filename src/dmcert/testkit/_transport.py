@@ -19,6 +19,21 @@ class TargetNotAnswering(Exception):
         self.exchange = exchange
 
 
+class ClosedWhileSending(Exception):
+    """A request the target may refuse by closing the connection (an oversized body: RFC 9110
+    §15.5.14 lets a server close rather than read on) got no HTTP answer. No finding: the
+    target refused the request, and the check that sent it has no status to judge."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        super().__init__(exchange.summary())
+        self.exchange = exchange
+
+
+CLOSED_CONNECTION = (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError)
+"""The transport errors of a connection the target closed or reset, as opposed to one it
+refused (ConnectError) or a target that stayed silent (timeouts)."""
+
+
 class TransportWatch(Protocol):
     """Who the client tells about answered and unanswered requests (the suite's outage
     tracking); `before_send` may refuse to send because the target is known to be down."""
