@@ -116,12 +116,14 @@ def _status(op: Operation, case: Case, response: Response, failure: Failure | No
     status = response.status_code
     if 200 <= status < 300:
         return (success_requirement(op),)
-    if failure is not None and 400 <= status < 500:
-        documented = CODE_STATUS.get(error_code_of(response) or "")
-        if documented is not None and documented != status:
-            return (CODE_WITH_OTHER_STATUS,)
-        return (UNLISTED_ERROR_STATUS,)
-    return ()  # a 5xx is ERR-004's
+    if not 400 <= status < 500:
+        return ()  # a 5xx is ERR-004's
+    documented = CODE_STATUS.get(error_code_of(response) or "")
+    if failure is None:
+        return (UNLISTED_ERROR_STATUS,)  # a listed status; the pairing is test_errors' to show
+    if documented is not None and documented != status:
+        return (CODE_WITH_OTHER_STATUS,)
+    return (UNLISTED_ERROR_STATUS,)
 
 
 # --- content_type_conformance -------------------------------------------------------------
