@@ -50,9 +50,9 @@ def excerpt(body: Any) -> str:
 def check_envelope(expect, op: Operation, reply: Reply) -> None:
     """ENV-001..006 (and INV-026's envelope) on one reply to the full key, whatever its status.
     A 204 No Content has no body to check (a DELETE may answer so: the docs give it no status,
-    gap 5; ENV-008 judges that reading). Nor do the docs show a success body for DELETE of an
-    order or a location (the spec marks it inferred): there only a success flag present is
-    judged (ENV-004), the rest of the body is ENV-008's."""
+    gap 5; ENV-008 judges that reading). Nor do the docs show a success body for PUT of a
+    product or a location or DELETE of an order or a location (the spec marks it inferred):
+    there only a success flag present is judged (ENV-004), the rest of the body is ENV-008's."""
     if reply.status == 204:
         return
     body = reply.body

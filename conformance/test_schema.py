@@ -175,8 +175,9 @@ class Target:
 
     def _address(self, case: Case, op: Operation, *, linked: bool) -> None:
         """Point half of the drawn identifiers at the run's records, never send `.` or `..`,
-        which HTTP clients fold into the parent path, and keep characters only IDN-011 (a
-        SHOULD) sends out of drawn ones."""
+        which HTTP clients fold into the parent path, and keep drawn ones to the characters a
+        MUST may put in a path (PATH_SAFE: non-ASCII text and reserved characters are only
+        IDN-008's and IDN-011's, SHOULDs)."""
         params = dict(case.path_parameters or {})
         for name, value in params.items():
             drawn = unquote(str(value))
@@ -197,7 +198,7 @@ class Target:
         new identifiers under the run prefix, order lines and inventory rows naming the run's
         product and location (else an unknown SKU would refuse every order, valid or not),
         no PUT renaming the order it addresses, and new identifiers that links put in paths
-        free of the characters only IDN-011 sends."""
+        (where ORD-016, PRD-009, LOC-006 and the like judge the call) of PATH_SAFE characters."""
 
         def mine(name: str) -> None:
             if name not in broken and (name in body or positive):

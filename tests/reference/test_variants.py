@@ -258,6 +258,29 @@ def probe_other_cursor_message(api: Api) -> None:
     assert not error["message"].startswith("Invalid cursor")
 
 
+def probe_null_custom_fields(api: Api) -> None:
+    sku = api.product("VNC")["sku"]
+    assert api.get(item("products", sku)).json()["data"]["custom_fields"] is None
+    assert api.product("VNC2", custom_fields={"a": "b"})["custom_fields"] == {"a": "b"}
+
+
+def probe_negative_product_quantity(api: Api) -> None:
+    sku = api.product("VNQ", quantity=-1)["sku"]
+    assert api.put(item("products", sku), json={"quantity": -2}).status_code == 200
+    assert api.get(item("products", sku)).json()["data"]["quantity"] == -2
+
+
+def probe_put_answers_success_only(api: Api) -> None:
+    code = api.location("VPS")["code"]
+    response = api.put(item("locations", code), json={"name": "Moved"})
+    assert (response.status_code, response.json()) == (200, {"success": True})
+    assert api.get(item("locations", code)).json()["data"]["name"] == "Moved"
+    sku = api.product("VPS")["sku"]
+    assert api.put(item("products", sku), json={"quantity": 3}).json() == {"success": True}
+    order = _order(api)
+    assert "data" in api.put(item("orders", order["external_order_id"]), json={}).json()
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

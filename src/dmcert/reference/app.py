@@ -361,16 +361,19 @@ class ReferenceApi:
 
     def _without_body(self, call: Call, result: Result) -> Result:
         """A variant's answer to a successful call where the docs show no success body (gap
-        5): 204, or 200 with `{"success": true}` for a DELETE. The products page shows
-        DELETE's body and the orders page states PUT's 200 with the order: those keep theirs."""
+        5): 204, or 200 with `{"success": true}`. The products page shows DELETE's body and
+        the orders page states PUT's 200 with the order: those keep theirs."""
+        success_only = Result(200, {"success": True}, result.headers, record_id=result.record_id)
         if call.method == "DELETE" and call.resource != "products":
             if self.settings.chose("delete_answers_204"):
                 return Result(204, {}, result.headers, record_id=result.record_id)
             if self.settings.chose("delete_answers_success_only"):
-                return Result(200, {"success": True}, result.headers, record_id=result.record_id)
-        put_bodiless = call.method == "PUT" and call.resource != "orders"
-        if put_bodiless and self.settings.chose("put_answers_204"):
-            return Result(204, {}, result.headers, record_id=result.record_id)
+                return success_only
+        if call.method == "PUT" and call.resource != "orders":
+            if self.settings.chose("put_answers_204"):
+                return Result(204, {}, result.headers, record_id=result.record_id)
+            if self.settings.chose("put_answers_success_only"):
+                return success_only
         return result
 
 

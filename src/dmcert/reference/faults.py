@@ -120,7 +120,7 @@ FAULTS: Registry[Fault] = Registry(
             "not_found_as_400",
             "an unknown record is 400 VALIDATION_ERROR instead of 404 NOT_FOUND",
             ("ERR-002", "LOC-007"),
-            schema_blamed_on=("ERR-002",),
+            schema_blamed_on=("ERR-021",),
         ),
         Fault(
             "server_error_on_bad_json",

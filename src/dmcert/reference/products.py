@@ -60,6 +60,8 @@ def view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
 
 def _fields(fields: Fields, settings: Settings, quantity_minimum: int | None = 0) -> dict[str, Any]:
     strings_only = settings.chose("string_custom_fields_only")
+    if settings.chose("negative_product_quantity"):
+        quantity_minimum = None  # the products page gives quantity no minimum (gap 20)
     return {
         "quantity": fields.get("quantity", check_integer, minimum=quantity_minimum),
         "is_active": fields.get("is_active", check_boolean),
@@ -89,6 +91,8 @@ def validate_create(call: Call) -> dict[str, Any]:
         defaults["is_active"] = False
     if call.settings.has("cost_defaults_to_zero"):
         defaults["cost"] = "0.00"
+    if call.settings.chose("null_custom_fields"):
+        defaults["custom_fields"] = None  # the docs show no default (gap 20)
     values = {**defaults, **present(_fields(fields, call.settings)), "sku": sku}
     if call.settings.has("custom_fields_ignored_on_create"):
         values["custom_fields"] = {}

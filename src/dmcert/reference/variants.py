@@ -276,5 +276,26 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 12",
             departs_from=("INV-029",),
         ),
+        # products and PUT answers where the docs show no default, minimum or body
+        Variant(
+            "null_custom_fields",
+            "a product created without custom_fields stores and answers them as null, not {}",
+            "gap 20",
+            departs_from=("PRD-003", "VER-007"),
+        ),
+        Variant(
+            "negative_product_quantity",
+            "a product quantity may be negative (stock owed): quantity -1 is accepted",
+            "gap 20",
+            departs_from=("PRD-008", "VER-007"),
+        ),
+        Variant(
+            "put_answers_success_only",
+            'PUT of a product or a location answers 200 {"success": true} without data (the '
+            "docs show no PUT body for them); the orders page states PUT's 200 with the "
+            "order, so orders keep it",
+            "gap 5",
+            departs_from=("ENV-008", "VER-007"),
+        ),
     ],
 )

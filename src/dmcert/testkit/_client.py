@@ -4,6 +4,7 @@ keeps every exchange as redacted evidence."""
 from __future__ import annotations
 
 import ssl
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,9 +84,16 @@ docs' (which name `/` and spaces): only IDN-011 (SHOULD, gap 13) sends them in a
 server that refuses them there (a Spring or IIS firewall) fails no MUST."""
 
 
+PATH_SAFE = frozenset(string.ascii_letters + string.digits + "-_./ ")
+"""What a drawn identifier keeps when a MUST judges the call addressing it: ASCII letters and
+digits, `-_.`, and the `/` and space the docs name. Non-ASCII text (IDN-008), the
+RESERVED_IN_PATHS (IDN-011), `\\ : < > *` and control characters are what a firewall in front
+of a conformant API may refuse in a path (decisions: General)."""
+
+
 def documented_identifier(value: str) -> str:
-    """`value` without RESERVED_IN_PATHS, for an identifier a MUST check may put in a path."""
-    return "".join(char for char in value if char not in RESERVED_IN_PATHS)
+    """`value` with only PATH_SAFE characters, for an identifier a MUST check may put in a path."""
+    return "".join(char for char in value if char in PATH_SAFE)
 
 
 def path_of(collection: str, identifier: str | None = None) -> str:
