@@ -208,7 +208,7 @@ def replace(call: Call) -> Result:
 
 def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
-    if call.settings.has("delete_unknown_product_204"):
+    if call.settings.chose("delete_unknown_is_noop"):
         with call.db.read() as conn:
             if find(conn, products, addressed_by(call), sku) is None:
                 return ok(None, 204)
