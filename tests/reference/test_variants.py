@@ -258,6 +258,21 @@ def probe_other_cursor_message(api: Api) -> None:
     assert not error["message"].startswith("Invalid cursor")
 
 
+def probe_delete_unknown_is_noop(api: Api) -> None:
+    for collection in ("products", "locations"):
+        response = api.delete(item(collection, "NO-SUCH-RECORD"))
+        assert (response.status_code, response.content) == (204, b"")
+    response = api.delete(item("locations", api.location("VDU")["code"]))
+    assert response.json()["data"]["is_active"] is False
+
+
+def probe_metadata_merged(api: Api) -> None:
+    code = api.location("VMM", metadata={"bins": 2, "dock": False})["code"]
+    assert api.put(item("locations", code), json={"metadata": {"dock": True}}).status_code == 200
+    metadata = api.get(item("locations", code)).json()["data"]["metadata"]
+    assert metadata == {"bins": 2, "dock": True}
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -153,6 +153,8 @@ def _change(call: Call, values: dict[str, Any], *, deleting: bool = False) -> Re
             conn.execute(delete(locations).where(locations.c.id == row["id"]))
             return {**row, **values}
         changes = dict(values)
+        if "meta" in changes and call.settings.chose("metadata_merged"):
+            changes["meta"] = {**row["meta"], **changes["meta"]}
         if call.settings.has("location_put_cannot_reactivate") and not row["is_active"]:
             changes.pop("is_active", None)
         touch = not deleting and call.settings.chose("volatile_version_field")

@@ -276,5 +276,20 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 12",
             departs_from=("INV-029",),
         ),
+        # what a DELETE of a missing record and a metadata PUT do, where the docs are silent
+        Variant(
+            "delete_unknown_is_noop",
+            "DELETE of an unknown sku or code is an idempotent no-op answered 204 (the docs "
+            "document 404 only for GET; 204 is not ENV-008's 200 with the record)",
+            "gap 38",
+            departs_from=("ENV-008", "LOC-015", "PRD-016"),
+        ),
+        Variant(
+            "metadata_merged",
+            "a location PUT merges the metadata keys sent into the stored object (only "
+            "products' custom_fields are documented to be replaced whole)",
+            "gap 19",
+            departs_from=("LOC-017",),
+        ),
     ],
 )
