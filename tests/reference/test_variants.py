@@ -273,6 +273,12 @@ def probe_metadata_merged(api: Api) -> None:
     assert metadata == {"bins": 2, "dock": True}
 
 
+def probe_create_answers_documented_fields(api: Api) -> None:
+    created = api.product("VCD")
+    assert set(created) == {"id", "sku", "quantity", "is_active", "cost", "custom_fields"}
+    assert "created_at" in api.get(item("products", created["sku"])).json()["data"]
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -291,5 +291,11 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 19",
             departs_from=("LOC-017",),
         ),
+        Variant(
+            "create_answers_documented_fields",
+            "a product create answers just the fields of the products page's 201 example "
+            "(id, sku, quantity, is_active, cost, custom_fields); GET also shows created_at",
+            "decisions: General",
+        ),
     ],
 )
