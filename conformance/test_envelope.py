@@ -156,8 +156,12 @@ def test_every_operation_answers_success_in_the_documented_envelope(
 def test_every_operation_answers_errors_in_the_error_envelope(op, run, api, expect):
     """ENV-003, ENV-004, ENV-005, ENV-006: an invalid call of each documented operation (a
     garbage cursor, an empty create body, an unknown record) answers {"success": false,
-    "error": {code, message}} as JSON, never {"detail": ...}."""
+    "error": {code, message}} as JSON, never {"detail": ...}. The docs document no refusal
+    of a DELETE of an unknown record (404 is PRD-016's, LOC-015's reading, gap 38): an
+    idempotent DELETE answering 2xx leaves no error envelope here to judge."""
     reply = rejected_call(op, run.prefix).send(api)
+    if op.method == "DELETE" and 200 <= reply.status < 300:
+        pytest.skip(f"a DELETE of an unknown record was taken as done: {reply.exchange.summary()}")
     check_envelope(expect, op, reply)
     if not 400 <= reply.status < 500:
         raise PreconditionFailed(f"an invalid call was not refused: {reply.exchange.summary()}")

@@ -25,6 +25,7 @@ from dmcert.testkit import (
     search,
     stable,
     unknown_identifier,
+    unlike,
 )
 
 SHAPE = ("id", "sku", "quantity", "is_active", "cost", "custom_fields")
@@ -217,11 +218,11 @@ def test_negative_quantity_is_400_validation_error(api, records, expect):
 @pytest.mark.requirement("PRD-009")
 @pytest.mark.writes
 def test_get_returns_the_full_product(api, records, expect):
-    """PRD-009: GET /products/{sku}/ returns the product as the create returned it."""
+    """PRD-009: GET /products/{sku}/ returns the product as the create returned it (its
+    documented and sent fields)."""
     product = records.product(quantity=4, custom_fields={"color": "red"})
     reply = api.read("products", product["sku"])
-    shown = reply.record
-    differing = sorted(field for field in stable(product) if shown.get(field) != product[field])
+    differing = unlike("products", product, reply.record, ("sku", "quantity", "custom_fields"))
     expect(
         "PRD-009",
         reply.status == 200 and not differing,
@@ -376,8 +377,9 @@ def test_put_or_delete_of_an_unknown_sku_is_404_not_found(run, api, expect):
 @pytest.mark.writes
 def test_delete_deactivates_and_the_product_stays_readable(api, records, expect):
     """PRD-017, PRD-018, IDEM-008: DELETE answers the product with is_active false (the
-    products page shows that body), GET still reads it so, the list no longer shows it, and a
-    second DELETE is 200 and changes nothing."""
+    products page shows that body, but no status: any 2xx carrying it will do, 200 is
+    ENV-008's reading), GET still reads it so, the list no longer shows it, and a second
+    DELETE is 200 and changes nothing."""
     witness = records.product()["sku"]
     sku = records.product(quantity=5)["sku"]
     path = path_of("products", sku)
@@ -385,7 +387,7 @@ def test_delete_deactivates_and_the_product_stays_readable(api, records, expect)
     after = api.read("products", sku)
     expect(
         "PRD-017",
-        deleted.status == 200
+        deleted.status in SUCCESS
         and deleted.record.get("is_active") is False
         and after.status == 200
         and after.record.get("is_active") is False,

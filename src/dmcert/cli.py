@@ -60,8 +60,8 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
 
 CHECK_EXIT_CODES = """exit codes:
   0    the target conforms (every MUST holds; with --strict every SHOULD too)
-  1    the target does not conform (a requirement failed or could not be verified,
-       or the target stopped answering)
+  1    the target does not conform (a requirement failed, a MUST could not be
+       verified (with --strict, any requirement), or the target stopped answering)
   2    usage or configuration error (bad option, keys file, a key the target rejects,
        an unwritable --reports directory)
   3    target unreachable, or it does not answer as this API

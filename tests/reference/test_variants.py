@@ -281,6 +281,27 @@ def probe_put_answers_success_only(api: Api) -> None:
     assert "data" in api.put(item("orders", order["external_order_id"]), json={}).json()
 
 
+def probe_delete_unknown_is_noop(api: Api) -> None:
+    for collection in ("products", "locations"):
+        response = api.delete(item(collection, "NO-SUCH-RECORD"))
+        assert (response.status_code, response.content) == (204, b"")
+    response = api.delete(item("locations", api.location("VDU")["code"]))
+    assert response.json()["data"]["is_active"] is False
+
+
+def probe_metadata_merged(api: Api) -> None:
+    code = api.location("VMM", metadata={"bins": 2, "dock": False})["code"]
+    assert api.put(item("locations", code), json={"metadata": {"dock": True}}).status_code == 200
+    metadata = api.get(item("locations", code)).json()["data"]["metadata"]
+    assert metadata == {"bins": 2, "dock": True}
+
+
+def probe_create_answers_documented_fields(api: Api) -> None:
+    created = api.product("VCD")
+    assert set(created) == {"id", "sku", "quantity", "is_active", "cost", "custom_fields"}
+    assert "created_at" in api.get(item("products", created["sku"])).json()["data"]
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

@@ -480,11 +480,6 @@ FAULTS: Registry[Fault] = Registry(
         ),
         Fault("put_renames_product", "sku in a PUT body renames the product", ("PRD-015",)),
         Fault(
-            "delete_unknown_product_204",
-            "DELETE of an unknown sku answers 204 instead of 404",
-            ("PRD-016",),
-        ),
-        Fault(
             "product_list_without_custom_fields",
             "product list entries omit custom_fields",
             ("PRD-020",),

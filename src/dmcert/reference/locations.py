@@ -153,6 +153,8 @@ def _change(call: Call, values: dict[str, Any], *, deleting: bool = False) -> Re
             conn.execute(delete(locations).where(locations.c.id == row["id"]))
             return {**row, **values}
         changes = dict(values)
+        if "meta" in changes and call.settings.chose("metadata_merged"):
+            changes["meta"] = {**row["meta"], **changes["meta"]}
         if call.settings.has("location_put_cannot_reactivate") and not row["is_active"]:
             changes.pop("is_active", None)
         touch = not deleting and call.settings.chose("volatile_version_field")
@@ -174,6 +176,10 @@ def replace(call: Call) -> Result:
 
 
 def deactivate(call: Call) -> Result:
+    if call.settings.chose("delete_unknown_is_noop"):
+        with call.db.read() as conn:
+            if find(conn, locations, addressed_by(call), call.key(WHAT)) is None:
+                return ok(None, 204)
     return _change(call, {"is_active": False}, deleting=True)
 
 

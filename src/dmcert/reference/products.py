@@ -128,6 +128,10 @@ def insert_product(
     return insert_unique(conn, products, products.c.sku, values, duplicate, reactivate=reactivate)
 
 
+CREATE_EXAMPLE = ("id", "sku", "quantity", "is_active", "cost", "custom_fields")
+"""The fields of the products page's 201 example (create_answers_documented_fields)."""
+
+
 def _duplicate(sku: str):
     return duplicate(f"A product with sku '{sku}' already exists.")
 
@@ -154,7 +158,10 @@ def create(call: Call) -> Result:
         row = call.db.write(lambda conn: insert_product(conn, values, reactivate=reactivate))
     except IntegrityError:  # a concurrent create of the same sku won
         raise _duplicate(values["sku"]) from None
-    return ok(view(row), status, record_id=row["id"])
+    data = view(row)
+    if call.settings.chose("create_answers_documented_fields"):
+        data = {name: data[name] for name in CREATE_EXAMPLE}
+    return ok(data, status, record_id=row["id"])
 
 
 def addressed_by(call: Call) -> Column:
@@ -212,7 +219,7 @@ def replace(call: Call) -> Result:
 
 def deactivate(call: Call) -> Result:
     sku = call.key(WHAT)
-    if call.settings.has("delete_unknown_product_204"):
+    if call.settings.chose("delete_unknown_is_noop"):
         with call.db.read() as conn:
             if find(conn, products, addressed_by(call), sku) is None:
                 return ok(None, 204)

@@ -297,5 +297,26 @@ VARIANTS: Registry[Variant] = Registry(
             "gap 5",
             departs_from=("ENV-008", "VER-007"),
         ),
+        # what a DELETE of a missing record and a metadata PUT do, where the docs are silent
+        Variant(
+            "delete_unknown_is_noop",
+            "DELETE of an unknown sku or code is an idempotent no-op answered 204 (the docs "
+            "document 404 only for GET; 204 is not ENV-008's 200 with the record)",
+            "gap 38",
+            departs_from=("ENV-008", "LOC-015", "PRD-016"),
+        ),
+        Variant(
+            "metadata_merged",
+            "a location PUT merges the metadata keys sent into the stored object (only "
+            "products' custom_fields are documented to be replaced whole)",
+            "gap 19",
+            departs_from=("LOC-017",),
+        ),
+        Variant(
+            "create_answers_documented_fields",
+            "a product create answers just the fields of the products page's 201 example "
+            "(id, sku, quantity, is_active, cost, custom_fields); GET also shows created_at",
+            "decisions: General",
+        ),
     ],
 )

@@ -43,6 +43,8 @@ class RequirementResult:
     notes: list[str] = field(default_factory=list)
     checks: int = 0
     waived_by: list[dict[str, Any]] = field(default_factory=list)
+    blocking: bool = True
+    """Whether this requirement can fail the run: a MUST, or any requirement under --strict."""
 
     def to_dict(self) -> dict[str, Any]:
         req = self.requirement
@@ -87,6 +89,7 @@ def aggregate(
         if not obs.passed:
             result.failures.append(obs)
     for result in results.values():
+        result.blocking = result.requirement.level == "MUST" or strict
         related = [o for o in outcomes if result.requirement.id in o.requirements]
         result.verdict = _verdict(result, related, strict)
         unselected = selected is not None and result.requirement.id not in selected
@@ -106,12 +109,12 @@ def aggregate(
 
 def _verdict(result: RequirementResult, related: list[TestOutcome], strict: bool) -> str:
     if result.failures:
-        return FAIL if result.requirement.level == "MUST" or strict else WARN
+        return FAIL if result.blocking else WARN
     if any(o.outcome in ("error", INTERNAL) for o in related):
         return ERROR
     if any(o.outcome == "failed" for o in related):
         # A declaring test failed outside any expect(): attribute it to all it declares.
-        return FAIL if result.requirement.level == "MUST" or strict else WARN
+        return FAIL if result.blocking else WARN
     if result.checks:
         return PASS
     return NOT_EXERCISED
@@ -135,12 +138,14 @@ def _not_exercised_notes(requirement: Requirement, related: list[TestOutcome]) -
 
 def run_verdict(results: Sequence[RequirementResult], progress: Progress | None = None) -> str:
     """`incomplete` when the run did not get through its tests; else `pass` unless a
-    requirement failed or could not be checked, or the run verified nothing at all:
-    silence is not conformance. A waived requirement was checked (and failed, in the open),
-    so it counts as verified without failing the run."""
+    requirement failed, or one that could block the run (a MUST; any under --strict) could
+    not be checked, or the run verified nothing at all: silence is not conformance. A SHOULD
+    never blocks a non-strict run, so neither does one left unchecked (it stays reported as
+    `error`, with its notes). A waived requirement was checked (and failed, in the open), so
+    it counts as verified without failing the run."""
     if progress is not None and not progress.complete:
         return INCOMPLETE
-    if any(r.verdict in (FAIL, ERROR) for r in results):
+    if any(r.verdict == FAIL or (r.verdict == ERROR and r.blocking) for r in results):
         return FAIL
     return PASS if any(r.verdict in (PASS, WAIVED) for r in results) else FAIL
 

@@ -68,7 +68,7 @@ from dmcert.testkit._samples import (
     unknown_identifier,
     valid_call,
 )
-from dmcert.testkit._stable import documented, lines_of, stable
+from dmcert.testkit._stable import documented, lines_of, stable, unlike
 from dmcert.testkit._tls import (
     TLS_1_2_OR_NEWER,
     Handshake,
@@ -160,6 +160,7 @@ __all__ = [
     "tls_1_1_only_context",
     "track_created",
     "unknown_identifier",
+    "unlike",
     "valid_call",
     "walk",
 ]

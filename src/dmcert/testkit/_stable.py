@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -53,3 +54,34 @@ def stable(record: dict[str, Any]) -> dict[str, Any]:
     if "items" in kept:
         kept["items"] = lines_of(record)
     return kept
+
+
+def unlike(
+    collection: str, created: dict[str, Any], shown: dict[str, Any], sent: Iterable[str] = ()
+) -> list[str]:
+    """The documented and sent fields of a create answer that a later read of the record
+    does not show alike. A field only the read shows is no difference (the docs' create
+    examples omit some), nor is a timestamp shown to fewer digits: an answer built from the
+    object in memory may carry more precision than the value stored."""
+    first, then = documented(collection, created, sent), documented(collection, shown, sent)
+    return sorted(name for name, value in first.items() if not _alike(value, then.get(name)))
+
+
+def _alike(one: Any, other: Any) -> bool:
+    if one == other:
+        return True
+    instants = [_instant(one), _instant(other)]
+    if None in instants:
+        return False
+    return abs((instants[0] - instants[1]).total_seconds()) < 1
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO 8601 date-time with a time and a timezone, else None."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
