@@ -146,9 +146,7 @@ def instant(value: Any) -> datetime | None:
 def shows_microseconds(value: Any) -> bool:
     """Whether an ISO 8601 timestamp string shows at least six fractional digits
     (10:00:00.123456Z): nothing finer is then left unseen for a target to sort on."""
-    return (
-        isinstance(value, str) and re.search(r"T\d{2}:?\d{2}:?\d{2}[.,]\d{6}", value) is not None
-    )
+    return isinstance(value, str) and re.search(r"T\d{2}:?\d{2}:?\d{2}[.,]\d{6}", value) is not None
 
 
 def out_of_order(collection: str, entries: list[Any]) -> list[str]:
