@@ -143,16 +143,18 @@ def instant(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def shows_fraction(value: Any) -> bool:
-    """Whether an ISO 8601 timestamp string shows a fraction of a second (10:00:00.5Z)."""
-    return isinstance(value, str) and re.search(r"T\d{2}:?\d{2}:?\d{2}[.,]\d", value) is not None
+def shows_microseconds(value: Any) -> bool:
+    """Whether an ISO 8601 timestamp string shows at least six fractional digits
+    (10:00:00.123456Z): nothing finer is then left unseen for a target to sort on."""
+    return isinstance(value, str) and re.search(r"T\d{2}:?\d{2}:?\d{2}[.,]\d{6}", value) is not None
 
 
 def out_of_order(collection: str, entries: list[Any]) -> list[str]:
     """Neighbours (among entries with a created_at) not newest first by (created_at, id).
-    Two created_at that read the same are ordered by id only when both show a fraction of a
-    second: the docs' own timestamps show whole seconds, so a target may sort on a finer
-    value than it shows, and records made in the same second then tie in no visible order."""
+    Two created_at that read the same are ordered by id only when both show microseconds:
+    the docs' own timestamps show whole seconds, so a target may sort on a finer value than
+    it shows (whole seconds, or Node's milliseconds of a microsecond column), and records
+    made within the unshown part then tie in no visible order."""
     ranked = [
         (instant(entry.get("created_at")), ident.lower() if isinstance(ident, str) else "", entry)
         for entry in entries
@@ -161,7 +163,7 @@ def out_of_order(collection: str, entries: list[Any]) -> list[str]:
     ]
     wrong = []
     for (created, ident, entry), (next_created, next_ident, follower) in pairwise(ranked):
-        visible = shows_fraction(entry.get("created_at")) and shows_fraction(
+        visible = shows_microseconds(entry.get("created_at")) and shows_microseconds(
             follower.get("created_at")
         )
         tie_wrong = (

@@ -229,6 +229,24 @@ def probe_second_precision_timestamps(api: Api) -> None:
     assert stamp.endswith("Z") and len(stamp) == len("2026-04-16T10:00:00Z"), stamp
 
 
+def probe_millisecond_timestamps(api: Api) -> None:
+    stamp = api.product("VMS")["created_at"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-04-16T10:00:00.000Z"), stamp
+
+
+def probe_problem_details_auth(api: Api) -> None:
+    response = api.post("/products/", key="read_only", json={"sku": "VPD"})
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "You do not have permission to perform this action.",
+    }
+    unknown = api.get("/orders/", key="sk_test_unknown").json()
+    assert (unknown["status"], unknown["detail"]) == (401, "Invalid API key")
+
+
 def probe_delete_answers_success_only(api: Api) -> None:
     response = api.delete(item("locations", api.location("VDS")["code"]))
     assert (response.status_code, response.json()) == (200, {"success": True})

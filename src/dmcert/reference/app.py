@@ -262,6 +262,8 @@ class ReferenceApi:
                 )
             if settings.has("auth_detail_with_success"):
                 return replace(denied.result, body={"success": False, **denied.result.body})
+            if settings.chose("problem_details_auth"):
+                return responses.problem_details(denied.result)
             return denied.result
         except ApiError as exc:
             return responses.error(settings, exc)

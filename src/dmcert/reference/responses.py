@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.responses import Response
@@ -129,6 +129,22 @@ def detail(status: int, text: str) -> Result:
     return Result(status, {"detail": text}, {})
 
 
+_TITLES = {401: "Unauthorized", 403: "Forbidden"}
+_PROBLEM_JSON = {"Content-Type": "application/problem+json"}
+
+
+def problem_details(result: Result) -> Result:
+    """The problem_details_auth variant: an auth refusal as RFC 9457 Problem Details, the
+    way Spring Boot 3 and ASP.NET Core answer (type, title, status beside the detail)."""
+    body = {
+        "type": "about:blank",
+        "title": _TITLES.get(result.status, "Error"),
+        "status": result.status,
+        **result.body,
+    }
+    return replace(result, body=body, headers={**result.headers, **_PROBLEM_JSON})
+
+
 def render(settings: Settings, result: Result) -> Response:
     """The HTTP response for `result` (uvicorn drops the body of a HEAD answer itself)."""
     media_type = "text/plain" if settings.has("text_plain_content_type") else "application/json"
@@ -143,6 +159,8 @@ def render(settings: Settings, result: Result) -> Response:
         body = _restamp(body, _as_zulu)
     if settings.chose("second_precision_timestamps"):
         body = _restamp(body, _whole_seconds)
+    if settings.chose("millisecond_timestamps"):
+        body = _restamp(body, _milliseconds)
     if settings.has("timestamps_without_offset"):
         body = _restamp(body, _without_offset)
     headers = result.headers
@@ -225,6 +243,13 @@ def _whole_seconds(stamp: str) -> str:
     """As the docs' examples show a timestamp: whole seconds and a Z, the fraction the
     lists sort on left out (second_precision_timestamps)."""
     return f"{stamp.removesuffix('+00:00').partition('.')[0]}Z"
+
+
+def _milliseconds(stamp: str) -> str:
+    """As Node's pg and Date write a microsecond column: three fractional digits and a Z,
+    the microseconds the lists sort on cut off (millisecond_timestamps)."""
+    whole, _, fraction = stamp.removesuffix("+00:00").partition(".")
+    return f"{whole}.{fraction[:3].ljust(3, '0')}Z"
 
 
 def _without_offset(stamp: str) -> str:

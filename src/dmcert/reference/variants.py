@@ -318,5 +318,19 @@ VARIANTS: Registry[Variant] = Registry(
             "(id, sku, quantity, is_active, cost, custom_fields); GET also shows created_at",
             "decisions: General",
         ),
+        # auth refusals and timestamps as common frameworks write them
+        Variant(
+            "problem_details_auth",
+            "auth and scope refusals are RFC 9457 Problem Details served as "
+            "application/problem+json: type, title and status beside the documented detail "
+            "(Spring Boot 3, ASP.NET Core)",
+            "decisions: Auth and scopes",
+        ),
+        Variant(
+            "millisecond_timestamps",
+            "timestamps are written with three fractional digits and a Z (Node's pg and "
+            "Date); the lists still sort on the microseconds stored",
+            "decisions: Pagination",
+        ),
     ],
 )

@@ -77,6 +77,20 @@ class Reply:
     def detail(self) -> Any:
         return self.body.get("detail") if isinstance(self.body, dict) else None
 
+    def is_detail_body(self, text: str | None = None) -> bool:
+        """The auth layer's {"detail": <string>} (that `text`, if given) with nothing of the
+        application envelope (no success or error member). Other members are allowed, as a
+        Problem Details body has them: the versioning page has clients tolerate unknown
+        response fields."""
+        body = self.body
+        return (
+            isinstance(body, dict)
+            and isinstance(body.get("detail"), str)
+            and (text is None or body["detail"] == text)
+            and "success" not in body
+            and "error" not in body
+        )
+
 
 RESERVED_IN_PATHS = "#?&+%;="
 """Characters whose resolution in a percent-encoded identifier is dmcert's reading, not the
