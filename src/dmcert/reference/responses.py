@@ -201,10 +201,15 @@ def _with_modified(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "modified": record["updated_at"]} if "updated_at" in record else record
 
 
+_SHOWN_NULL = frozenset({"cost"})
+"""Fields the docs' examples show as null (the products 201 example's "cost": null)."""
+
+
 def _without_nulls(record: dict[str, Any]) -> dict[str, Any]:
-    """The record and its order lines without their null fields (create_answer_omits_null_
-    fields, nulls_omitted); free JSON such as metadata is left as sent."""
-    kept = {name: value for name, value in record.items() if value is not None}
+    """The record and its order lines without their null fields, but those the docs show
+    null (create_answer_omits_null_fields, nulls_omitted); free JSON such as metadata is
+    left as sent."""
+    kept = {n: value for n, value in record.items() if value is not None or n in _SHOWN_NULL}
     if isinstance(kept.get("items"), list):
         kept["items"] = [
             _without_nulls(line) if isinstance(line, dict) else line for line in kept["items"]

@@ -329,13 +329,15 @@ VARIANTS: Registry[Variant] = Registry(
         Variant(
             "create_answer_omits_null_fields",
             "a create answer leaves out the fields whose value is null, at the top level and "
-            "in order lines (TypeORM, Mongoose answer the entity in memory); GET shows them",
+            "in order lines (TypeORM, Mongoose answer the entity in memory), but cost (the "
+            "docs' example shows it null); GET shows them",
             "decisions: General",
         ),
         Variant(
             "nulls_omitted",
             "every answer leaves out the record fields whose value is null, at the top level "
-            "and in order lines (Jackson NON_NULL, Mongoose)",
+            "and in order lines (Jackson NON_NULL, Mongoose), but cost (the docs' example "
+            "shows it null)",
             "decisions: General",
             departs_from=("ENV-024",),
         ),
