@@ -320,6 +320,26 @@ def probe_create_answers_documented_fields(api: Api) -> None:
     assert "created_at" in api.get(item("products", created["sku"])).json()["data"]
 
 
+def probe_local_datetime_dates(api: Api) -> None:
+    order = api.order("VLD", api.product("VLD")["sku"], due_date="2026-05-01T10:00:00+02:00")
+    assert order["due_date"] == "2026-05-01T08:00:00", order["due_date"]
+    assert order["created_at"].endswith("+00:00"), order["created_at"]
+
+
+def probe_create_answer_omits_null_fields(api: Api) -> None:
+    created = _order(api)
+    assert "order_date" not in created and "notes" not in created["items"][0]
+    shown = api.get(item("orders", created["external_order_id"])).json()["data"]
+    assert shown["order_date"] is None and shown["items"][0]["notes"] is None
+
+
+def probe_nulls_omitted(api: Api) -> None:
+    code = api.location("VNO")["code"]
+    shown = api.get(item("locations", code)).json()["data"]
+    assert not {"name", "zone", "aisle"} & set(shown), shown
+    assert api.product("VNO")["cost"] is None
+
+
 PROBES: dict[str, Callable[[Api], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in globals().items()

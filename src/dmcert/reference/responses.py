@@ -163,6 +163,11 @@ def render(settings: Settings, result: Result) -> Response:
         body = _restamp(body, _milliseconds)
     if settings.has("timestamps_without_offset"):
         body = _restamp(body, _without_offset)
+    if settings.chose("local_datetime_dates"):
+        body = _restamp(body, _without_offset, _ORDER_DATES)
+    created = result.status == 201 and settings.chose("create_answer_omits_null_fields")
+    if (created or settings.chose("nulls_omitted")) and body.get("success") is True:
+        body = {**body, "data": _each_record(body["data"], _without_nulls)}
     headers = result.headers
     for fault, malformed in _MALFORMED_HEADERS.items():
         if settings.has(fault):
@@ -214,22 +219,39 @@ def _with_modified(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "modified": record["updated_at"]} if "updated_at" in record else record
 
 
+_SHOWN_NULL = frozenset({"cost"})
+"""Fields the docs' examples show as null (the products 201 example's "cost": null)."""
+
+
+def _without_nulls(record: dict[str, Any]) -> dict[str, Any]:
+    """The record and its order lines without their null fields, but those the docs show
+    null (create_answer_omits_null_fields, nulls_omitted); free JSON such as metadata is
+    left as sent."""
+    kept = {n: value for n, value in record.items() if value is not None or n in _SHOWN_NULL}
+    if isinstance(kept.get("items"), list):
+        kept["items"] = [
+            _without_nulls(line) if isinstance(line, dict) else line for line in kept["items"]
+        ]
+    return kept
+
+
 _STAMPS = frozenset({"created_at", "updated_at", "order_date", "due_date"})
+_ORDER_DATES = frozenset({"order_date", "due_date"})
 
 
-def _restamp(value: Any, rewrite: Callable[[str], str]) -> Any:
-    """The records' timestamps (UTC, written with +00:00) rewritten by `rewrite` (free JSON
-    such as metadata is left as sent)."""
+def _restamp(value: Any, rewrite: Callable[[str], str], names: frozenset[str] = _STAMPS) -> Any:
+    """The records' timestamps `names` (UTC, written with +00:00) rewritten by `rewrite`
+    (free JSON such as metadata is left as sent)."""
     if isinstance(value, list):
-        return [_restamp(item, rewrite) for item in value]
+        return [_restamp(item, rewrite, names) for item in value]
     if not isinstance(value, dict):
         return value
     changed = {}
     for name, item in value.items():
-        if name in _STAMPS and isinstance(item, str) and _UTC_STAMP.match(item):
+        if name in names and isinstance(item, str) and _UTC_STAMP.match(item):
             changed[name] = rewrite(item)
         elif name in ("data", "items"):
-            changed[name] = _restamp(item, rewrite)
+            changed[name] = _restamp(item, rewrite, names)
     return {**value, **changed}
 
 

@@ -332,5 +332,28 @@ VARIANTS: Registry[Variant] = Registry(
             "Date); the lists still sort on the microseconds stored",
             "decisions: Pagination",
         ),
+        # how responses write order dates and null fields, where the docs show neither
+        Variant(
+            "local_datetime_dates",
+            "orders answer order_date and due_date without an offset (2026-05-01T08:00:00, "
+            "stored UTC), as a Spring LocalDateTime does; created_at keeps its Z",
+            "decisions: Orders",
+            departs_from=("ORD-035", "VER-007"),
+        ),
+        Variant(
+            "create_answer_omits_null_fields",
+            "a create answer leaves out the fields whose value is null, at the top level and "
+            "in order lines (TypeORM, Mongoose answer the entity in memory), but cost (the "
+            "docs' example shows it null); GET shows them",
+            "decisions: General",
+        ),
+        Variant(
+            "nulls_omitted",
+            "every answer leaves out the record fields whose value is null, at the top level "
+            "and in order lines (Jackson NON_NULL, Mongoose), but cost (the docs' example "
+            "shows it null)",
+            "decisions: General",
+            departs_from=("ENV-024",),
+        ),
     ],
 )

@@ -61,8 +61,10 @@ def unlike(
 ) -> list[str]:
     """The documented and sent fields of a create answer that a later read of the record
     does not show alike. A field only the read shows is no difference (the docs' create
-    examples omit some), nor is a timestamp shown to fewer digits: an answer built from the
-    object in memory may carry more precision than the value stored."""
+    examples omit some; an answer built from the object in memory may leave out a null),
+    nor is a timestamp shown to fewer digits: that answer may carry more precision than the
+    value stored. Order lines are judged the same way, each against the read's line with
+    its id."""
     first, then = documented(collection, created, sent), documented(collection, shown, sent)
     return sorted(name for name, value in first.items() if not _alike(value, then.get(name)))
 
@@ -70,10 +72,24 @@ def unlike(
 def _alike(one: Any, other: Any) -> bool:
     if one == other:
         return True
+    if isinstance(one, list) and isinstance(other, list):
+        return _lines_alike(one, other)
     instants = [_instant(one), _instant(other)]
     if None in instants:
         return False
     return abs((instants[0] - instants[1]).total_seconds()) < 1
+
+
+def _lines_alike(lines: list[Any], shown: list[Any]) -> bool:
+    """Whether the read shows as many lines, each line of the answer alike in the fields
+    the answer shows to the read's line with the same id."""
+    by_id = {line.get("id"): line for line in shown if isinstance(line, dict)}
+    return len(lines) == len(shown) and all(
+        isinstance(line, dict)
+        and isinstance(by_id.get(line.get("id")), dict)
+        and all(_alike(value, by_id[line.get("id")].get(name)) for name, value in line.items())
+        for line in lines
+    )
 
 
 def _instant(value: Any) -> datetime | None:
