@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from dmcert.testkit import (
     Operation,
     PreconditionFailed,
     Reply,
+    aware_instant,
     is_single,
     must,
     operation_params,
@@ -233,12 +233,7 @@ def is_uuid(value: Any) -> bool:
 
 def has_timezone(value: Any) -> bool:
     """Whether `value` is an ISO 8601 date-time string with a timezone designator."""
-    if not isinstance(value, str) or "T" not in value.upper():
-        return False
-    try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
+    return isinstance(value, str) and "T" in value.upper() and aware_instant(value) is not None
 
 
 @pytest.mark.requirement("ENV-012")

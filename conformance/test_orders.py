@@ -7,7 +7,6 @@ Every order is addressed by the profile's `order_identifier` (records.order_id).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from dmcert.testkit import (
     Records,
     ReferenceAdmin,
     Reply,
+    aware_instant,
     lines_of,
     must,
     pages,
@@ -51,21 +51,16 @@ def lines_by_sku(order: dict[str, Any]) -> dict[Any, dict[str, Any]]:
 
 def same_instant(sent: str, shown: Any) -> bool:
     """Whether `shown` is an ISO 8601 datetime denoting the instant `sent` denotes."""
-    try:
-        return datetime.fromisoformat(shown) == datetime.fromisoformat(sent)
-    except (TypeError, ValueError):
-        return False
+    moment = aware_instant(shown)
+    return moment is not None and moment == aware_instant(sent)
 
 
 def another_instant(sent: str, shown: Any) -> bool:
     """Whether `shown` is a datetime with an offset denoting another instant than `sent`.
     How a response writes an order date is not documented (the spec infers it), so a date
     shown without an offset, or not shown, is ORD-035's (SHOULD) to judge, not a MUST's."""
-    try:
-        moment = datetime.fromisoformat(shown)
-    except (TypeError, ValueError):
-        return False
-    return moment.tzinfo is not None and moment != datetime.fromisoformat(sent)
+    moment = aware_instant(shown)
+    return moment is not None and moment != aware_instant(sent)
 
 
 def create(api: ApiClient, records: Records, body: dict[str, Any]) -> Reply:

@@ -64,6 +64,13 @@ _SLOW_LOCATION_LIST_FACTOR = 1.0  # slow_location_list: +100 % of the time spent
 _RATE_LIMIT = 60  # per_key_rate_limit: requests a key may send in one minute
 _GATEWAY_QUEUE = 50  # in_flight_over_50_dropped: requests in flight before it refuses more
 _GATEWAY_HOLD_SECONDS = 2.0  # ... and how long it holds each, so that a burst overlaps
+_BODILESS = {
+    "DELETE": ("products", "delete_answers_204", "delete_answers_success_only"),
+    "PUT": ("orders", "put_answers_204", "put_answers_success_only"),
+}
+"""Per method: the one resource whose page shows the success body (the products DELETE
+example, the orders page's "200 OK with the full updated order"), and the variants that
+answer the others' with 204, or with 200 `{"success": true}`."""
 
 
 def build_router() -> Router:
@@ -363,19 +370,15 @@ class ReferenceApi:
 
     def _without_body(self, call: Call, result: Result) -> Result:
         """A variant's answer to a successful call where the docs show no success body (gap
-        5): 204, or 200 with `{"success": true}`. The products page shows DELETE's body and
-        the orders page states PUT's 200 with the order: those keep theirs."""
-        success_only = Result(200, {"success": True}, result.headers, record_id=result.record_id)
-        if call.method == "DELETE" and call.resource != "products":
-            if self.settings.chose("delete_answers_204"):
-                return Result(204, {}, result.headers, record_id=result.record_id)
-            if self.settings.chose("delete_answers_success_only"):
-                return success_only
-        if call.method == "PUT" and call.resource != "orders":
-            if self.settings.chose("put_answers_204"):
-                return Result(204, {}, result.headers, record_id=result.record_id)
-            if self.settings.chose("put_answers_success_only"):
-                return success_only
+        5): 204, or 200 with `{"success": true}` (_BODILESS)."""
+        bodiless = _BODILESS.get(call.method)
+        if bodiless is None or call.resource == bodiless[0]:
+            return result
+        _, no_content, success_only = bodiless
+        if self.settings.chose(no_content):
+            return replace(result, status=204, body={})
+        if self.settings.chose(success_only):
+            return replace(result, status=200, body={"success": True})
         return result
 
 

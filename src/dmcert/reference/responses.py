@@ -149,12 +149,9 @@ def render(settings: Settings, result: Result) -> Response:
     """The HTTP response for `result` (uvicorn drops the body of a HEAD answer itself)."""
     media_type = "text/plain" if settings.has("text_plain_content_type") else "application/json"
     body = result.body
-    if settings.chose("extra_response_fields") and body.get("success") is True:
-        body = {**body, "data": _each_record(body["data"], lambda record: {**record, **_EXTRAS})}
-    if settings.has("record_ids_without_dashes") and body.get("success") is True:
-        body = {**body, "data": _each_record(body["data"], _undashed)}
-    if settings.chose("volatile_version_field") and body.get("success") is True:
-        body = {**body, "data": _each_record(body["data"], _with_modified)}
+    if body.get("success") is True:
+        for change in _record_changes(settings, result.status):
+            body = {**body, "data": _each_record(body["data"], change)}
     if settings.chose("zulu_timestamps"):
         body = _restamp(body, _as_zulu)
     if settings.chose("second_precision_timestamps"):
@@ -165,9 +162,6 @@ def render(settings: Settings, result: Result) -> Response:
         body = _restamp(body, _without_offset)
     if settings.chose("local_datetime_dates"):
         body = _restamp(body, _without_offset, _ORDER_DATES)
-    created = result.status == 201 and settings.chose("create_answer_omits_null_fields")
-    if (created or settings.chose("nulls_omitted")) and body.get("success") is True:
-        body = {**body, "data": _each_record(body["data"], _without_nulls)}
     headers = result.headers
     for fault, malformed in _MALFORMED_HEADERS.items():
         if settings.has(fault):
@@ -195,8 +189,26 @@ _MALFORMED_HEADERS: dict[str, dict[str, str]] = {
 
 
 _EXTRAS = {"tenant": "reference", "revision": 1}
+Record = dict[str, Any]
 """Fields a framework's serializer might add to every record (extra_response_fields)."""
 _UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
+
+
+def _record_changes(settings: Settings, status: int) -> list[Callable[[Record], Record]]:
+    """What the chosen variants and faults change in each record of a success answer."""
+    created = status == 201 and settings.chose("create_answer_omits_null_fields")
+    chosen = (
+        (settings.chose("extra_response_fields"), _with_extras),
+        (settings.has("record_ids_without_dashes"), _undashed),
+        (settings.chose("volatile_version_field"), _with_modified),
+        (created or settings.chose("nulls_omitted"), _without_nulls),
+    )
+    return [change for on, change in chosen if on]
+
+
+def _with_extras(record: Record) -> Record:
+    """The extra_response_fields variant: fields the docs do not name."""
+    return {**record, **_EXTRAS}
 
 
 def _each_record(data: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:

@@ -69,6 +69,7 @@ from dmcert.testkit._samples import (
     valid_call,
 )
 from dmcert.testkit._stable import documented, lines_of, stable, unlike
+from dmcert.testkit._timestamps import aware_instant
 from dmcert.testkit._tls import (
     TLS_1_2_OR_NEWER,
     Handshake,
@@ -124,6 +125,7 @@ __all__ = [
     "Walk",
     "action_for",
     "answers_as_the_api",
+    "aware_instant",
     "build_payload",
     "client_context",
     "create_subjects",

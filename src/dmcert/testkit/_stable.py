@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from dmcert.contract.spec import load_spec
+from dmcert.testkit._timestamps import aware_instant
 
 VOLATILE = frozenset({"updated_at"})
 """Fields a repeated write may change even when it changes nothing else."""
@@ -74,7 +75,7 @@ def _alike(one: Any, other: Any) -> bool:
         return True
     if isinstance(one, list) and isinstance(other, list):
         return _lines_alike(one, other)
-    instants = [_instant(one), _instant(other)]
+    instants = [_stamp(one), _stamp(other)]
     if None in instants:
         return False
     return abs((instants[0] - instants[1]).total_seconds()) < 1
@@ -92,12 +93,6 @@ def _lines_alike(lines: list[Any], shown: list[Any]) -> bool:
     )
 
 
-def _instant(value: Any) -> datetime | None:
-    """An ISO 8601 date-time with a time and a timezone, else None."""
-    if not isinstance(value, str) or "T" not in value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+def _stamp(value: Any) -> datetime | None:
+    """A date-time with a time and a timezone designator as its instant, else None."""
+    return aware_instant(value) if isinstance(value, str) and "T" in value else None
