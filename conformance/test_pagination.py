@@ -30,6 +30,7 @@ from dmcert.testkit import (
     Records,
     Reply,
     Walk,
+    aware_instant,
     must,
     natural_key,
     pages,
@@ -134,13 +135,7 @@ def real_cursor(run, api: ApiClient, mine: Mine) -> Callable[[str], tuple[str, R
 
 def instant(value: Any) -> datetime | None:
     """An ISO 8601 timestamp as an aware datetime (naive taken as UTC), else None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware_instant(value, naive_in=UTC)
 
 
 def shows_microseconds(value: Any) -> bool:
